@@ -1,0 +1,324 @@
+"""Turn an input file into numbered raw records, in chunks, without interpreting any field.
+
+JSON files become (line, raw) records: a JSON Lines file gives one record per line, a single
+document (object or array, pretty-printed or not) one record per top-level element with the line
+it starts on. CSV files become (line, raw, one text column per header name). Decoding problems are
+kept as records with an error, so that a bad line is refused alone and the rest still loads.
+Field mapping and validation happen later, in SQL.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.errors import InputFileError
+
+CHUNK_RECORDS = 100_000
+_BOM = codecs.BOM_UTF8
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What we learnt from a CSV file's first line."""
+
+    encoding: str
+    delimiter: str
+    header: tuple[str, ...]
+
+
+def file_encoding(path: Path) -> str:
+    """'utf-8-sig' when the whole file is UTF-8 (with or without BOM), else 'cp1252'."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def csv_layout(path: Path) -> CsvLayout:
+    """Encoding, delimiter (, ; or tab, from the header line) and header names."""
+    encoding = file_encoding(path)
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        first = handle.readline()
+    counts = {d: first.count(d) for d in (";", ",", "\t")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        delimiter = ","
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    names = tuple(name.strip().strip("\ufeff") for name in header)
+    return CsvLayout(encoding, delimiter, names)
+
+
+def csv_records(path: Path, layout: CsvLayout) -> Iterator[pa.Table]:
+    """Chunks of (line, raw, field_count, <header columns…>) as text, one row per CSV record."""
+    columns = _unique_names(layout.header)
+    with open(path, encoding=layout.encoding, errors="replace", newline="") as handle:
+        lines = _LineRecorder(handle)
+        reader = csv.reader(lines, delimiter=layout.delimiter)
+        next(reader, None)  # header
+        batch: list[tuple[int, str, list[str]]] = []
+        for fields in reader:
+            start_line, raw = lines.take()
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue
+            batch.append((start_line, raw, fields))
+            if len(batch) >= CHUNK_RECORDS:
+                yield _csv_table(batch, columns)
+                batch = []
+        if batch:
+            yield _csv_table(batch, columns)
+
+
+def json_records(path: Path) -> Iterator[pa.Table]:
+    """Chunks of (line, raw, error) JSON records; see the module docstring."""
+    if _looks_like_json_lines(path):
+        yield from _json_lines(path)
+    else:
+        yield from _json_document(path)
+
+
+def _csv_table(batch: list[tuple[int, str, list[str]]], columns: list[str]) -> pa.Table:
+    width = len(columns)
+    data: dict[str, list] = {
+        "line": [b[0] for b in batch],
+        "raw": [b[1] for b in batch],
+        "field_count": [len(b[2]) for b in batch],
+    }
+    for i, name in enumerate(columns):
+        data[name] = [b[2][i] if i < len(b[2]) and i < width else None for b in batch]
+    return pa.table(
+        data,
+        schema=pa.schema(
+            [("line", pa.int64()), ("raw", pa.string()), ("field_count", pa.int32())]
+            + [(name, pa.string()) for name in columns]
+        ),
+    )
+
+
+def _unique_names(header: tuple[str, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    names = []
+    for i, name in enumerate(header):
+        name = name or f"column_{i + 1}"
+        if name in ("line", "raw", "field_count"):
+            name = f"{name}_"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return names
+
+
+class _LineRecorder:
+    """Feeds lines to csv.reader while remembering which physical lines made each record."""
+
+    def __init__(self, handle) -> None:  # type: ignore[no-untyped-def]
+        self._handle = handle
+        self._line = 0
+        self._start = 1
+        self._parts: list[str] = []
+
+    def __iter__(self) -> _LineRecorder:
+        return self
+
+    def __next__(self) -> str:
+        text = self._handle.readline()
+        if not text:
+            raise StopIteration
+        if not self._parts:
+            self._start = self._line + 1
+        self._line += 1
+        self._parts.append(text)
+        return text
+
+    def take(self) -> tuple[int, str]:
+        raw = "".join(self._parts).rstrip("\r\n")
+        self._parts = []
+        return self._start, raw
+
+
+def _json_table(rows: list[tuple[int, str | None, str | None]]) -> pa.Table:
+    return pa.table(
+        {
+            "line": [r[0] for r in rows],
+            "raw": [r[1] for r in rows],
+            "error": [r[2] for r in rows],
+        },
+        schema=pa.schema([("line", pa.int64()), ("raw", pa.string()), ("error", pa.string())]),
+    )
+
+
+def _looks_like_json_lines(path: Path, probe_lines: int = 5) -> bool:
+    """JSON Lines when one of the first non-blank lines is a complete JSON record on its own.
+
+    Probing several lines keeps a file whose first line is truncated a JSON Lines file, so
+    that only that line is refused.
+    """
+    return _first_json_line(path, probe_lines) is not None
+
+
+def _first_json_line(path: Path, probe_lines: int = 5) -> dict | list | None:
+    probed = 0
+    with open(path, "rb") as handle:
+        for raw_line in handle:
+            line = raw_line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip()
+            if not line.strip():
+                continue
+            if probed == 0 and line.strip() in ("[", "{"):
+                return None  # the opening bracket of a pretty-printed document
+            try:
+                value = json.loads(line)
+            except ValueError:
+                value = None
+            # Nested lines of a pretty-printed document are indented; records of JSON Lines are not.
+            if isinstance(value, dict | list) and not line[0].isspace():
+                return value
+            probed += 1
+            if probed >= probe_lines:
+                return None
+    return None
+
+
+def first_json_record(path: Path) -> Any:
+    """The first JSON record of the file (first line, or document, or its first array element),
+    with arrays unwrapped to their first element; None when there is no readable record."""
+    value: Any = _first_json_line(path)
+    if value is None:
+        for table in _json_document(path):
+            texts = [
+                raw
+                for raw, error in zip(
+                    table["raw"].to_pylist(), table["error"].to_pylist(), strict=True
+                )
+                if error is None
+            ]
+            if texts:
+                value = json.loads(texts[0])
+            break
+    while isinstance(value, list) and value:
+        value = value[0]
+    return value
+
+
+def _json_lines(path: Path) -> Iterator[pa.Table]:
+    batch: list[tuple[int, str | None, str | None]] = []
+    with open(path, "rb") as handle:
+        for number, raw_line in enumerate(handle, start=1):
+            if number == 1 and raw_line.startswith(_BOM):
+                raw_line = raw_line[len(_BOM) :]
+            try:
+                text = raw_line.decode("utf-8").rstrip("\r\n")
+                error = None
+            except UnicodeDecodeError as e:
+                text = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
+                error = f"not valid UTF-8 (byte {e.start + 1} of the line)"
+            if not text.strip():
+                continue
+            batch.append((number, text, error))
+            if len(batch) >= CHUNK_RECORDS:
+                yield _json_table(batch)
+                batch = []
+    if batch:
+        yield _json_table(batch)
+
+
+def _json_document(path: Path) -> Iterator[pa.Table]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputFileError(path, f"not valid UTF-8 text (byte {e.start + 1})") from e
+    decoder = json.JSONDecoder()
+    start = _skip_ws(text, 0)
+    if start < len(text) and text[start] == "[":
+        rows = list(_array_elements(text, start, decoder))
+    else:
+        rows = list(_top_level_values(text, start, decoder))
+    for i in range(0, len(rows), CHUNK_RECORDS):
+        yield _json_table(rows[i : i + CHUNK_RECORDS])
+
+
+def _array_elements(
+    text: str, start: int, decoder: json.JSONDecoder
+) -> Iterator[tuple[int, str | None, str | None]]:
+    """Elements of a top-level array with their start lines; a broken tail is one error record."""
+    pos = _skip_ws(text, start + 1)
+    line_at = _LineCounter(text)
+    if pos < len(text) and text[pos] == "]":
+        return
+    while pos < len(text):
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            line = line_at(e.pos)
+            yield line_at(pos), text[pos:].strip()[:10_000], f"invalid JSON at line {line}: {e.msg}"
+            return
+        yield line_at(pos), text[pos:end], None
+        pos = _skip_ws(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+        elif pos < len(text) and text[pos] == "]":
+            trailing = _skip_ws(text, pos + 1)
+            if trailing < len(text):
+                yield (
+                    line_at(trailing),
+                    text[trailing:][:10_000],
+                    "unexpected text after the JSON array",
+                )
+            return
+        else:
+            yield line_at(pos), text[pos:][:10_000], "expected ',' or ']' between array elements"
+            return
+    yield line_at(len(text)), "", "the JSON array is not closed (truncated file?)"
+
+
+def _top_level_values(
+    text: str, start: int, decoder: json.JSONDecoder
+) -> Iterator[tuple[int, str | None, str | None]]:
+    """One or more concatenated JSON values (a single document is the usual case)."""
+    pos = start
+    line_at = _LineCounter(text)
+    while pos < len(text):
+        try:
+            _, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            yield (
+                line_at(pos),
+                text[pos:][:10_000],
+                f"invalid JSON at line {line_at(e.pos)}: {e.msg}",
+            )
+            return
+        yield line_at(pos), text[pos:end], None
+        pos = _skip_ws(text, end)
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+class _LineCounter:
+    """Line number of a character offset, for offsets asked in increasing order (mostly)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._pos = 0
+        self._line = 1
+
+    def __call__(self, pos: int) -> int:
+        if pos < self._pos:
+            return self._text.count("\n", 0, pos) + 1
+        self._line += self._text.count("\n", self._pos, pos)
+        self._pos = pos
+        return self._line

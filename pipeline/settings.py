@@ -1,0 +1,106 @@
+"""Mailtrail's settings: one declarative object, each value overridable by an environment variable.
+
+Tests and tools build a `Settings` with overrides instead of patching paths. Nothing here reads a
+file or opens a database; it only says where things are and how they are interpreted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pipeline.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, default and help text."""
+
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: dict[str, Setting] = {
+    "db_path": Setting("MAILTRAIL_DB", "data/mailtrail.duckdb", "The published DuckDB database."),
+    "inbox_dir": Setting("MAILTRAIL_INBOX", "data/inbox", "Folder watched for new input files."),
+    "attachments_dir": Setting(
+        "MAILTRAIL_ATTACHMENTS", "data/attachments", "Root of the send logs' attachment paths."
+    ),
+    "notes_path": Setting(
+        "MAILTRAIL_NOTES_DB",
+        "",
+        "SQLite file of support notes; empty means beside the database.",
+    ),
+    "timezone": Setting("MAILTRAIL_TZ", "Europe/Paris", "Zone of times written without one."),
+    "language": Setting("MAILTRAIL_LANG", "fr", "Default interface language (fr or en)."),
+    "writer_wait_seconds": Setting(
+        "MAILTRAIL_WRITER_WAIT", "600", "How long an ingest waits for another ingest to finish."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with `Settings.from_env()` or `Settings(...)` in tests."""
+
+    db_path: Path = Path(SETTINGS["db_path"].default)
+    inbox_dir: Path = Path(SETTINGS["inbox_dir"].default)
+    attachments_dir: Path = Path(SETTINGS["attachments_dir"].default)
+    notes_path: Path | None = None
+    timezone: str = SETTINGS["timezone"].default
+    language: str = SETTINGS["language"].default
+    writer_wait_seconds: float = float(SETTINGS["writer_wait_seconds"].default)
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ConfigError(f"unknown time zone {self.timezone!r} (MAILTRAIL_TZ)") from e
+        if self.language not in ("fr", "en"):
+            raise ConfigError(
+                f"language must be 'fr' or 'en', not {self.language!r} (MAILTRAIL_LANG)"
+            )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then environment variables, then explicit overrides (None: not given)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            spec = SETTINGS.get(f.name)
+            if spec is None:
+                continue
+            raw = env.get(spec.env, "") or spec.default
+            values[f.name] = _convert(f.name, raw)
+        values.update({k: _convert(k, v) for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_db(self, db_path: Path | str | None) -> Settings:
+        """The same settings on another database (None keeps this one)."""
+        return self if db_path is None else replace(self, db_path=Path(db_path))
+
+    @property
+    def resolved_notes_path(self) -> Path:
+        """Support notes live beside the database unless configured elsewhere."""
+        if self.notes_path is not None:
+            return self.notes_path
+        return self.db_path.with_name(self.db_path.stem + "_notes.sqlite")
+
+
+def _convert(name: str, raw: object) -> object:
+    if name in ("db_path", "inbox_dir", "attachments_dir"):
+        return Path(str(raw))
+    if name == "notes_path":
+        return Path(str(raw)) if raw else None
+    if name == "writer_wait_seconds":
+        try:
+            return float(str(raw))
+        except ValueError as e:
+            raise ConfigError(
+                f"MAILTRAIL_WRITER_WAIT must be a number of seconds, not {raw!r}"
+            ) from e
+    return str(raw)

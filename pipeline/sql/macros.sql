@@ -1,0 +1,76 @@
+-- Shared conversion macros used by every reader's staging query.
+-- They only convert; they decide nothing about statuses.
+
+-- Provider names as the send log or a console may spell them → Mailtrail's provider keys.
+CREATE OR REPLACE TEMP MACRO provider_name(raw) AS (
+    CASE lower(trim(raw))
+        WHEN 'sendinblue' THEN 'brevo'
+        WHEN 'brevo' THEN 'brevo'
+        WHEN 'sendgrid' THEN 'sendgrid'
+        WHEN 'twilio sendgrid' THEN 'sendgrid'
+        WHEN 'mailgun' THEN 'mailgun'
+        WHEN 'postmark' THEN 'postmark'
+        WHEN 'mailjet' THEN 'mailjet'
+        WHEN 'ses' THEN 'amazon_ses'
+        WHEN 'aws ses' THEN 'amazon_ses'
+        WHEN 'amazon ses' THEN 'amazon_ses'
+        WHEN 'amazon_ses' THEN 'amazon_ses'
+        WHEN 'amazonses' THEN 'amazon_ses'
+        ELSE NULLIF(lower(trim(raw)), '')
+    END
+);
+
+-- The key on which send logs and provider events meet, computed once for both sides.
+-- Angle brackets and blanks never matter. SendGrid ids are case-sensitive: the send-time
+-- X-Message-Id is the per-event sg_message_id without its '.filter…'/'.recvd…' suffix (old ids
+-- such as 14c5d75ce93.dfd.64b469 contain dots themselves), or the local part of a
+-- <xid@ismtpd….sendgrid.net> Message-ID. Other providers' ids compare case-insensitively.
+CREATE OR REPLACE TEMP MACRO message_key(provider, raw_id) AS (
+    CASE
+        WHEN NULLIF(trim(trim(CAST(raw_id AS VARCHAR)), '<> '), '') IS NULL THEN NULL
+        WHEN provider = 'sendgrid' THEN regexp_replace(
+            split_part(trim(trim(CAST(raw_id AS VARCHAR)), '<> '), '@', 1),
+            '[.](filter|recvd|ismtpd)[^.]*([.].*)?$', '')
+        ELSE lower(trim(trim(CAST(raw_id AS VARCHAR)), '<> '))
+    END
+);
+
+-- Epoch numbers: milliseconds when too large to be seconds (Brevo's ts_epoch is either).
+CREATE OR REPLACE TEMP MACRO epoch_time(x) AS (
+    CASE
+        WHEN TRY_CAST(x AS DOUBLE) IS NULL THEN NULL
+        WHEN TRY_CAST(x AS DOUBLE) > 100000000000 THEN to_timestamp(TRY_CAST(x AS DOUBLE) / 1000)
+        WHEN TRY_CAST(x AS DOUBLE) > 0 THEN to_timestamp(TRY_CAST(x AS DOUBLE))
+    END
+);
+
+-- A wall-clock time written without zone, in the configured zone (the session TimeZone).
+CREATE OR REPLACE TEMP MACRO local_time(text, fmt) AS (
+    timezone(current_setting('TimeZone'), try_strptime(trim(text), fmt))
+);
+
+-- Dates as people and platforms write them: ISO-8601 with or without offset (a time without
+-- zone is in the configured zone), or French Excel's dd/mm/yyyy hh:mm[:ss].
+CREATE OR REPLACE TEMP MACRO any_time(text) AS (
+    COALESCE(
+        TRY_CAST(trim(text) AS TIMESTAMPTZ),
+        local_time(text, '%d/%m/%Y %H:%M:%S'),
+        local_time(text, '%d/%m/%Y %H:%M'),
+        local_time(text, '%d/%m/%Y'),
+        local_time(text, '%d-%m-%Y %H:%M:%S'),
+        local_time(text, '%d-%m-%Y %H:%M')
+    )
+);
+
+-- Empty strings and the placeholders exports use for "nothing" are NULL.
+CREATE OR REPLACE TEMP MACRO blank_null(text) AS (
+    CASE WHEN trim(CAST(text AS VARCHAR)) IN ('', 'NA', 'N/A', 'null', 'NULL', 'None') THEN NULL
+         ELSE trim(CAST(text AS VARCHAR)) END
+);
+
+-- A value quoted for an error message, cut to a readable length.
+CREATE OR REPLACE TEMP MACRO quoted(text) AS (
+    '''' || CASE WHEN length(CAST(text AS VARCHAR)) > 80
+                 THEN left(CAST(text AS VARCHAR), 77) || '...'
+                 ELSE CAST(text AS VARCHAR) END || ''''
+);

@@ -1,0 +1,54 @@
+"""The store's schema: numbered SQL migrations and the version recorded in the database.
+
+`migrate(con)` brings any Mailtrail database, empty or older, to the current version inside the
+caller's transaction. It never drops data; a migration that reshapes a table copies it.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+
+from pipeline.errors import StoreError
+
+MIGRATIONS: tuple[str, ...] = (
+    "001_initial.sql",
+    "002_contract_views.sql",
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The version of the schema in this database (0 when it has none)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_meta'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT value FROM schema_meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply the migrations this database lacks; returns the version it is at now."""
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise StoreError(
+            f"the database is at schema version {current}, newer than this Mailtrail "
+            f"({SCHEMA_VERSION}); upgrade Mailtrail"
+        )
+    if current == SCHEMA_VERSION:
+        return current
+    con.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for number, name in enumerate(MIGRATIONS, start=1):
+        if number > current:
+            con.execute(_read_sql(name))
+    con.execute(
+        "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+    )
+    return SCHEMA_VERSION
+
+
+def _read_sql(name: str) -> str:
+    return resources.files("pipeline.store").joinpath("sql", name).read_text(encoding="utf-8")

@@ -1,0 +1,205 @@
+"""The single writer: every change to the store happens on a private copy that is published whole.
+
+An ingest copies the published database to a private work file, changes it there in ordinary
+transactions, checkpoints it, makes it durable and atomically renames it over the published file.
+Readers never share a file with the writer, so neither ever waits on the other, and a reader sees
+either the whole of an ingest or none of it. A writer killed at any point leaves the published
+file untouched; its leftovers are cleared, and recorded as interrupted, by the next writer.
+Writers queue on a lock file. Nothing here parses inputs or knows about pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipeline.errors import StoreBusyError, StoreError
+from pipeline.settings import Settings
+from pipeline.store.schema import migrate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Writer:
+    """An open write session on a private copy of the store."""
+
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    journal_path: Path
+    earlier_interruptions: list[dict] = field(default_factory=list)
+    started_at: str = field(default_factory=lambda: _now_iso())
+    files_in_hand: list[str] = field(default_factory=list)
+
+    def announce(self, path: Path | str) -> None:
+        """Note a file in the journal before touching the store for it (crash forensics)."""
+        self.files_in_hand.append(str(path))
+        current = {"pid": os.getpid(), "started_at": self.started_at, "files": self.files_in_hand}
+        _write_journal(self.journal_path, [*self.earlier_interruptions, current])
+
+
+def sidecar(db_path: Path, suffix: str) -> Path:
+    """A hidden file beside the database, e.g. `.mailtrail.duckdb.lock`."""
+    return db_path.with_name(f".{db_path.name}.{suffix}")
+
+
+@contextlib.contextmanager
+def open_writer(settings: Settings) -> Iterator[Writer]:
+    """Open the store for writing; publish on clean exit, discard everything on an exception."""
+    db_path = settings.db_path.absolute()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(sidecar(db_path, "lock"), settings.writer_wait_seconds):
+        journal_path = sidecar(db_path, "journal.json")
+        interrupted = _read_journal(journal_path)
+        _remove_leftovers(db_path)
+        work_path = sidecar(db_path, f"ingest-{os.getpid()}.tmp")
+        if db_path.exists():
+            shutil.copyfile(db_path, work_path)
+        con = _connect(work_path, settings)
+        writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
+        try:
+            _prepare(con, interrupted)
+            yield writer
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            _unlink_work(work_path)
+            raise
+        con.close()
+        _publish(work_path, db_path)
+        journal_path.unlink(missing_ok=True)
+
+
+def _connect(work_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
+    try:
+        con = duckdb.connect(str(work_path))
+    except duckdb.Error as e:
+        raise StoreError(f"cannot open the work copy {work_path}: {e}") from e
+    con.execute(f"SET TimeZone = '{settings.timezone}'")
+    return con
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        migrate(con)
+        for session in interrupted:
+            _record_interrupted(con, session)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _record_interrupted(con: duckdb.DuckDBPyConnection, journal: dict) -> None:
+    started = journal.get("started_at")
+    message = (
+        f"interrupted: the ingest started at {started} by process {journal.get('pid')} "
+        "stopped before it finished; nothing of it was kept"
+    )
+    for path in journal.get("files", []):
+        con.execute(
+            """
+            INSERT INTO ingest_runs_log (run_id, file_path, file_name, status, started_at,
+                                         finished_at, message)
+            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', ?, now(), ?)
+            """,
+            [path, Path(path).name, started, message],
+        )
+    log.warning(
+        "recorded %d interrupted file(s) of an earlier ingest", len(journal.get("files", []))
+    )
+
+
+def _publish(work_path: Path, db_path: Path) -> None:
+    _fsync_file(work_path)
+    os.replace(work_path, db_path)
+    _fsync_dir(db_path.parent)
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _write_journal(journal_path: Path, sessions: list[dict]) -> None:
+    """The journal lists the writer sessions not yet published; it is removed on publish."""
+    tmp = journal_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sessions), encoding="utf-8")
+    _fsync_file(tmp)
+    os.replace(tmp, journal_path)
+
+
+def _read_journal(journal_path: Path) -> list[dict]:
+    """Sessions of earlier writers that died before publishing (we hold the lock)."""
+    if not journal_path.exists():
+        return []
+    try:
+        sessions = json.loads(journal_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [{"pid": "?", "started_at": None, "files": ["(unreadable ingest journal)"]}]
+    if not isinstance(sessions, list):
+        return []
+    return [s for s in sessions if isinstance(s, dict) and s.get("files")]
+
+
+def _remove_leftovers(db_path: Path) -> None:
+    """Work files of writers that died (we hold the lock, so no live writer owns them)."""
+    for leftover in db_path.parent.glob(f".{db_path.name}.ingest-*.tmp*"):
+        log.warning("removing the work file of an interrupted ingest: %s", leftover)
+        leftover.unlink(missing_ok=True)
+
+
+def _unlink_work(work_path: Path) -> None:
+    for path in (work_path, work_path.with_name(work_path.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _exclusive_lock(lock_path: Path, wait_seconds: float) -> Iterator[None]:
+    deadline = time.monotonic() + wait_seconds
+    with open(lock_path, "a+") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise StoreError(f"cannot lock {lock_path}: {e}") from e
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"another ingest has been writing to {lock_path.parent} for more than "
+                        f"{wait_seconds:.0f} s; try again when it has finished"
+                    ) from e
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
