@@ -68,6 +68,7 @@ def csv_records(path: Path, layout: CsvLayout) -> Iterator[pa.Table]:
         lines = _LineRecorder(handle)
         reader = csv.reader(lines, delimiter=layout.delimiter)
         next(reader, None)  # header
+        lines.take()
         batch: list[tuple[int, str, list[str]]] = []
         for fields in reader:
             start_line, raw = lines.take()

@@ -1,0 +1,49 @@
+# Mailtrail — the README's two commands: `make run` and `make test`.
+# Everything they need is installed here, from the project's own files.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     := $(or $(MAILTRAIL_DB),data/mailtrail.duckdb)
+export MAILTRAIL_DB := $(DB)
+
+.PHONY: run test demo lint chromium clean
+
+run: $(VENV)/.installed $(DB)
+	$(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.address localhost
+
+test: $(VENV)/.installed-test chromium
+	$(PY) -m pytest
+
+# The demo database is built once, on first run.
+$(DB): | $(VENV)/.installed
+	$(PY) -m pipeline demo --db "$(DB)"
+
+demo: $(VENV)/.installed
+	$(PY) -m pipeline demo --db "$(DB)"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

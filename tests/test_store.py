@@ -1,0 +1,147 @@
+"""The store: its data contract, its schema version, the publishing writer and snapshot readers."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.errors import StoreError
+from pipeline.store import SCHEMA_VERSION, SnapshotReader, migrate, open_writer, schema_version
+from tests.conftest import DATA
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+
+def test_email_history_keeps_exactly_the_contract_columns(ingest, db) -> None:
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    expected = (GOLDEN / "email_history_columns.txt").read_text().split()
+    assert _columns(db(), "email_history") == expected
+
+
+def test_the_other_contract_relations_exist_with_their_key_columns(ingest, db) -> None:
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    con = db()
+    events = _columns(con, "email_events")
+    for column in (
+        "send_id",
+        "provider",
+        "raw_event",
+        "event",
+        "event_at",
+        "reason",
+        "smtp_code",
+        "enhanced_code",
+        "source_file",
+        "source_line",
+    ):
+        assert column in events
+    assert {"run_id", "file_path", "status", "records_read", "records_rejected"} <= set(
+        _columns(con, "ingest_runs")
+    )
+    assert _columns(con, "ingest_rejects") == ["run_id", "file_path", "line", "reason", "raw"]
+
+
+def test_migrating_twice_changes_nothing(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    assert schema_version(con) == 0
+    assert migrate(con) == SCHEMA_VERSION
+    assert migrate(con) == SCHEMA_VERSION
+    assert schema_version(con) == SCHEMA_VERSION
+
+
+def test_a_database_newer_than_this_code_is_refused(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    migrate(con)
+    con.execute("UPDATE schema_meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer than this Mailtrail"):
+        migrate(con)
+
+
+def test_a_failed_write_session_leaves_the_published_store_untouched(settings, ingest, db):
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    before = db().execute("SELECT count(*) FROM events").fetchone()
+    with pytest.raises(RuntimeError), open_writer(settings) as writer:
+        writer.con.execute("DELETE FROM events")
+        raise RuntimeError("boom")
+    assert db().execute("SELECT count(*) FROM events").fetchone() == before
+    leftovers = list(settings.db_path.parent.glob(".mailtrail.duckdb.ingest-*"))
+    assert leftovers == []
+
+
+def test_a_killed_writer_is_recorded_as_interrupted_by_the_next_one(settings, ingest, db) -> None:
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    # What a writer killed mid-ingest leaves behind: its journal and its work file.
+    journal = settings.db_path.with_name(".mailtrail.duckdb.journal.json")
+    journal.write_text(
+        '[{"pid": 99999, "started_at": "2026-01-05T10:00:00+00:00", "files": ["/inbox/big.jsonl"]}]'
+    )
+    settings.db_path.with_name(".mailtrail.duckdb.ingest-99999.tmp").write_bytes(b"half")
+    ingest(DATA / "sendlogs/sends.jsonl")
+    runs = (
+        db()
+        .execute("SELECT file_path, status, message FROM ingest_runs ORDER BY run_id")
+        .fetchall()
+    )
+    assert runs[1][:2] == ("/inbox/big.jsonl", "interrupted")
+    assert "nothing of it was kept" in runs[1][2]
+    assert not journal.exists()
+    assert list(settings.db_path.parent.glob(".mailtrail.duckdb.ingest-*")) == []
+
+
+def test_analysts_can_open_the_database_read_only_during_an_ingest(settings, ingest) -> None:
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    with open_writer(settings) as writer:
+        writer.con.execute("DELETE FROM mail_status")
+        con = duckdb.connect(str(settings.db_path), read_only=True)
+        assert con.execute("SELECT count(*) FROM email_history").fetchone() == (2,)
+        con.close()
+
+
+def test_snapshot_reader_moves_to_a_new_snapshot_and_keeps_pinned_ones(settings, ingest) -> None:
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    reader = SnapshotReader(settings.db_path)
+    try:
+        first = reader.latest_snapshot_id()
+        with reader.cursor(first) as cur:
+            assert cur.execute("SELECT count(*) FROM email_history").fetchone() == (2,)
+        ingest(DATA / "sendlogs/sends.jsonl")
+        second = reader.latest_snapshot_id()
+        assert second != first
+        with reader.cursor(second) as cur:
+            assert cur.execute("SELECT count(*) FROM email_history").fetchone() == (5,)
+        with reader.cursor(first) as cur:  # a page pinned to the old snapshot still sees it whole
+            assert cur.execute("SELECT count(*) FROM email_history").fetchone() == (2,)
+    finally:
+        reader.close()
+
+
+def test_snapshot_reader_serves_threads_their_own_cursors(settings, ingest) -> None:
+    ingest(DATA / "sendlogs/sends.jsonl")
+    reader = SnapshotReader(settings.db_path)
+    counts: list[int] = []
+
+    def work() -> None:
+        for _ in range(20):
+            with reader.cursor() as cur:
+                counts.append(cur.execute("SELECT count(*) FROM email_history").fetchone()[0])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    reader.close()
+    assert counts == [5] * 80
+
+
+def test_snapshot_reader_on_a_missing_database_says_how_to_build_one(tmp_path) -> None:
+    reader = SnapshotReader(tmp_path / "none.duckdb")
+    with pytest.raises(StoreError, match="python -m pipeline demo"):
+        reader.latest_snapshot_id()
