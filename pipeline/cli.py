@@ -95,6 +95,40 @@ def demo(db_path: Path | None, emails: int, seed: int, out_dir: Path, today: obj
         sys.exit(1)
 
 
+@main.command()
+@_DB_OPTION
+@click.option(
+    "--settle", default=2.0, show_default=True, help="Seconds a file must stay unchanged."
+)
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between looks at the folder.")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def watch(db_path: Path | None, settle: float, poll: float, folder: Path) -> None:
+    """Ingest each file that lands in FOLDER; move it to processed/ or failed/."""
+    from pipeline.watch import stop_on_signals
+    from pipeline.watch import watch as watch_folder
+
+    settings = _settings(db_path)
+    click.echo(f"watching {folder} → {settings.db_path} (Ctrl-C to stop)", err=True)
+
+    def report(file_report: FileReport, moved_to: Path) -> None:
+        _print_reports([file_report])
+        click.echo(f"  moved to {moved_to}", err=not file_report.ok)
+
+    with stop_on_signals() as stop:
+        try:
+            watch_folder(
+                folder,
+                settings,
+                stop=stop,
+                poll_seconds=poll,
+                settle_seconds=settle,
+                on_report=report,
+            )
+        except PipelineError as e:
+            raise click.ClickException(str(e)) from e
+    click.echo("stopped", err=True)
+
+
 def _settings(db_path: Path | None) -> Settings:
     try:
         return Settings.from_env().with_db(db_path)
