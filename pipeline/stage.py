@@ -139,9 +139,11 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
     for chunk in csv_records(path, layout):
         chunk = chunk.rename_columns([c.lower() for c in chunk.column_names])
         if first:
-            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM chunk LIMIT 0")
+            con.register("first_chunk", chunk)
+            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM first_chunk LIMIT 0")
+            con.unregister("first_chunk")
             first = False
-        con.execute("INSERT INTO raw_csv SELECT * FROM chunk")
+        _append_chunks(con, "raw_csv", [chunk])
     if first:
         raise InputFileError(path, "the file has a header but no records")
     con.execute(
@@ -191,8 +193,12 @@ def _add_missing_columns(
 
 
 def _append_chunks(con: duckdb.DuckDBPyConnection, table: str, chunks: Iterable[pa.Table]) -> None:
-    for chunk in chunks:  # noqa: B007 - referenced by name in the SQL below
-        con.execute(f"INSERT INTO {table} SELECT * FROM chunk")
+    for chunk in chunks:
+        con.register("incoming_chunk", chunk)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM incoming_chunk")
+        finally:
+            con.unregister("incoming_chunk")
 
 
 # --- validation ----------------------------------------------------------------------------
