@@ -14,6 +14,7 @@ MODULES = [
     "pipeline.i18n",
     "pipeline.bounce_rules",
     "pipeline.guidance",
+    "pipeline.typos",
 ]
 
 
