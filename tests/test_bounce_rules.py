@@ -415,6 +415,8 @@ def test_codes_are_read_from_reply_text(
         ("bounced", None, "5.1.1", None, ("bounced", "hard")),
         ("bounced", None, None, 450, ("bounced", "soft")),
         ("bounced", None, None, None, ("bounced", None)),
+        ("bounced", None, None, 605, ("bounced", None)),  # Mailgun's own code, not SMTP
+        ("bounced", None, None, 4000, ("bounced", None)),
         ("delivered", None, "5.1.1", 550, ("delivered", None)),
         ("rejected", None, "5.0.0", None, ("rejected", None)),
     ],

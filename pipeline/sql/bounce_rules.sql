@@ -15,6 +15,8 @@
 --                                     domain_not_found, spam_or_policy, sender_authentication,
 --                                     suppressed, invalid_address, other;
 --                                     NULL unless event is deferred, bounced, blocked, rejected, failed
+--   Building blocks, usable on their own: bounce_text, reply_class, bounce_provider_key,
+--   bounce_class_key, bounce_category_from_class / _from_code / _from_text / _fallback.
 --
 -- WHAT EACH READER SUPPLIES (normalized event columns)
 --   provider        'brevo', 'sendgrid', 'mailgun', 'postmark', 'amazon_ses', 'mailjet', 'generic'
@@ -123,10 +125,15 @@ CREATE OR REPLACE MACRO is_permanent_reply(enhanced_code, smtp_code) AS
         ELSE coalesce(TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) BETWEEN 500 AND 599, false)
     END;
 
+-- '2', '4' or '5': the class of the reply, from the enhanced code first, else the SMTP code.
 CREATE OR REPLACE MACRO reply_class(enhanced_code, smtp_code) AS
     coalesce(
         left(enhanced_code_of(enhanced_code), 1),
-        left(CAST(TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) AS VARCHAR), 1));
+        CASE
+            WHEN TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) BETWEEN 200 AND 299 THEN '2'
+            WHEN TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) BETWEEN 400 AND 499 THEN '4'
+            WHEN TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) BETWEEN 500 AND 599 THEN '5'
+        END);
 
 CREATE OR REPLACE MACRO effective_bounce(event, bounce_kind, enhanced_code, smtp_code) AS
     CASE
