@@ -1,0 +1,183 @@
+"""The one translation table of Mailtrail: `t("status.sent", "en")` → "Sent".
+
+The texts live in the TOML files beside this module, one file per area (status.toml, events.toml,
+guidance.toml, …); each key holds both languages side by side:
+
+    [status.requested]
+    fr = "Demandé"
+    en = "Requested"
+
+Parameters use str.format syntax (`{count} e-mails`); write a literal brace as `{{` or `}}`.
+Every file is read once, on first use. A key may be defined in one file only.
+
+Missing keys: `t()` never raises, so a page never crashes on a missing text — it falls back to
+the other language, then to the key itself, and logs a warning. `t_strict()` raises KeyError
+instead; setting the environment variable MAILTRAIL_I18N_STRICT=1 makes `t()` strict too, which
+tests (including AppTest page tests) should do. `problems()` lists what is wrong in the table.
+This module must not import Streamlit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import string
+import tomllib
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+STRICT_ENV_VAR = "MAILTRAIL_I18N_STRICT"
+TABLE_DIR = Path(__file__).parent
+
+_log = logging.getLogger(__name__)
+_formatter = string.Formatter()
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The text of `key` in `lang`, formatted with `params`; raises only in strict mode."""
+    if _strict_from_env():
+        return t_strict(key, lang, **params)
+    entry = _table_and_problems()[0].get(key)
+    if entry is None:
+        _log.warning("i18n: missing key %r", key)
+        return key
+    text = entry.get(lang) or entry.get(DEFAULT_LANGUAGE) or next(iter(entry.values()), key)
+    try:
+        return _formatter.vformat(text, (), _KeepMissing(params))
+    except (ValueError, IndexError, AttributeError, TypeError):
+        _log.warning("i18n: cannot format key %r with %r", key, sorted(params))
+        return text
+
+
+def t_strict(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """Like `t()`, but a missing key, language or parameter raises KeyError (for tests)."""
+    if lang not in LANGUAGES:
+        raise KeyError(f"unknown language {lang!r}; expected one of {LANGUAGES}")
+    entry = _table_and_problems()[0].get(key)
+    if entry is None:
+        raise KeyError(f"missing translation key {key!r}")
+    if lang not in entry:
+        raise KeyError(f"translation key {key!r} has no {lang!r} text")
+    return entry[lang].format(**params)
+
+
+def has_key(key: str) -> bool:
+    """True when the table has a text for `key`."""
+    return key in _table_and_problems()[0]
+
+
+def labels(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
+    """Every key directly under `prefix`, as {last part: text}, in file order.
+
+    `labels("mail_type", "fr")` → {"convocation": "Convocation", "programme": …}: handy for
+    select boxes and for translating a column of codes.
+    """
+    head = prefix.rstrip(".") + "."
+    return {
+        key[len(head) :]: t(key, lang)
+        for key in _table_and_problems()[0]
+        if key.startswith(head) and "." not in key[len(head) :]
+    }
+
+
+def table() -> Mapping[str, Mapping[str, str]]:
+    """The whole table, {key: {lang: text}} (read-only use)."""
+    return _table_and_problems()[0]
+
+
+def problems() -> list[str]:
+    """What is wrong in the TOML files: duplicate keys, missing languages, mismatched parameters."""
+    return list(_table_and_problems()[1])
+
+
+def placeholders(text: str) -> set[str]:
+    """The names of the str.format parameters used in `text` (`"{n} e-mails"` → {"n"})."""
+    return {field for _, field, _, _ in _formatter.parse(text) if field is not None}
+
+
+def format_datetime(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A date or date-time as people read it: `21/01/2026 à 10:22` (fr), `2026-01-21 10:22` (en).
+
+    Strings are returned unchanged; an aware date-time keeps its zone name (`… 10:22 UTC`).
+    """
+    if isinstance(value, datetime):
+        text = value.strftime(t("common.datetime_format", lang))
+        zone = value.tzname()
+        return f"{text} {zone}" if zone else text
+    if isinstance(value, date):
+        return value.strftime(t("common.date_format", lang))
+    return str(value)
+
+
+class _KeepMissing(dict[str, Any]):
+    """Format mapping that leaves an unknown `{name}` visible instead of raising."""
+
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
+
+
+def _strict_from_env() -> bool:
+    return os.environ.get(STRICT_ENV_VAR, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@cache
+def _table_and_problems() -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
+    return load_table(TABLE_DIR)
+
+
+def load_table(directory: Path) -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
+    """Read every *.toml of `directory` into {key: {lang: text}}, with the problems found."""
+    merged: dict[str, dict[str, str]] = {}
+    origin: dict[str, str] = {}
+    found: list[str] = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            found.append(f"{path.name}: cannot read: {error}")
+            continue
+        for key, entry, problem in _flatten(document, ""):
+            if problem:
+                found.append(f"{path.name}: {key}: {problem}")
+                continue
+            if key in merged:
+                found.append(f"{path.name}: {key}: already defined in {origin[key]}")
+            merged[key], origin[key] = entry, path.name
+            found.extend(f"{path.name}: {key}: {issue}" for issue in _entry_issues(entry))
+    return merged, tuple(found)
+
+
+def _flatten(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, dict[str, str], str]]:
+    """Yield (dotted key, {lang: text}, problem) for every leaf table of a TOML document."""
+    texts = {k: v for k, v in node.items() if k in LANGUAGES}
+    children = {k: v for k, v in node.items() if k not in LANGUAGES}
+    if texts:
+        if children:
+            yield prefix, {}, f"mixes texts with sub-keys {sorted(children)}"
+        elif not all(isinstance(v, str) for v in texts.values()):
+            yield prefix, {}, "a text is not a string"
+        else:
+            yield prefix, dict(texts), ""
+        return
+    for name, child in children.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if isinstance(child, Mapping):
+            yield from _flatten(child, key)
+        else:
+            yield key, {}, f"expected a table with {' and '.join(LANGUAGES)} texts"
+
+
+def _entry_issues(entry: Mapping[str, str]) -> list[str]:
+    issues = [f"no {lang!r} text" for lang in LANGUAGES if not entry.get(lang, "").strip()]
+    try:
+        fields = {lang: placeholders(text) for lang, text in entry.items()}
+    except ValueError as error:
+        return [*issues, f"malformed braces: {error}"]
+    if len({frozenset(names) for names in fields.values()}) > 1:
+        issues.append(f"parameters differ between languages: {fields}")
+    return issues

@@ -1,0 +1,75 @@
+"""The six mail statuses, in display order, each with the one colour every chart and badge uses;
+also the event vocabulary they are computed from and the bounce categories.
+
+This module only names and colours the statuses; the rules that decide a mail's status live in SQL.
+Labels come from the translation table (`status.<key>`, `status_meaning.<key>`), never from here.
+Colours come from the Okabe-Ito colour-blind-safe palette where it has the hue asked for; every
+fill keeps a 3:1 contrast against a white page, and `text_colour` is the badge text that keeps 4.5:1
+on the fill.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.i18n import t
+
+
+@dataclass(frozen=True)
+class Status:
+    """One mail status: its stable key, its chart/badge fill colour and the text colour on it."""
+
+    key: str
+    colour: str
+    text_colour: str
+
+
+STATUSES: tuple[Status, ...] = (
+    Status("requested", colour="#8C8C8C", text_colour="#000000"),  # grey
+    Status("sent", colour="#0072B2", text_colour="#FFFFFF"),  # blue
+    Status("delivered", colour="#009E73", text_colour="#000000"),  # bluish green
+    Status("opened", colour="#00504A", text_colour="#FFFFFF"),  # dark teal
+    Status("undeliverable", colour="#D55E00", text_colour="#000000"),  # vermilion (orange-red)
+    Status("send_error", colour="#A50F15", text_colour="#FFFFFF"),  # crimson
+)
+
+STATUS_KEYS: tuple[str, ...] = tuple(status.key for status in STATUSES)
+STATUS_COLOURS: dict[str, str] = {status.key: status.colour for status in STATUSES}
+STATUS_TEXT_COLOURS: dict[str, str] = {status.key: status.text_colour for status in STATUSES}
+
+#: The normalized provider event vocabulary of DESIGN.md, in the order of a mail's life.
+EVENTS: tuple[str, ...] = (
+    "queued",
+    "accepted",
+    "deferred",
+    "delivered",
+    "opened",
+    "clicked",
+    "bounced",
+    "blocked",
+    "rejected",
+    "failed",
+    "complained",
+    "unsubscribed",
+    "unknown",
+)
+
+#: Why a mail failed or was deferred: every value the SQL macro `bounce_category` returns.
+BOUNCE_CATEGORIES: tuple[str, ...] = (
+    "unknown_recipient",
+    "mailbox_full",
+    "domain_not_found",
+    "spam_or_policy",
+    "sender_authentication",
+    "suppressed",
+    "invalid_address",
+    "other",
+)
+
+#: Statuses that mean the mail did not arrive and someone should act.
+FAILED_STATUSES: tuple[str, ...] = ("undeliverable", "send_error")
+
+
+def status_label(key: str, lang: str = "fr") -> str:
+    """The translated label of a status (`Demandé`, `Reçu et ouvert`, …)."""
+    return t(f"status.{key}", lang)

@@ -1,0 +1,142 @@
+"""The translation table: complete in both languages, lenient for pages, strict in tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline import i18n
+from pipeline.i18n import LANGUAGES, labels, load_table, placeholders, t, t_strict
+from pipeline.statuses import BOUNCE_CATEGORIES, EVENTS, STATUS_KEYS
+
+MAIL_TYPES = [
+    "convocation",
+    "programme",
+    "convention",
+    "evaluation_a_chaud",
+    "evaluation_a_froid",
+    "attestation_fin_formation",
+    "certificat_realisation",
+    "facture",
+    "relance",
+    "libre",
+]
+
+
+def test_translation_files_have_no_problems() -> None:
+    assert i18n.problems() == []
+
+
+@pytest.mark.parametrize("key", sorted(i18n.table()))
+def test_every_key_has_french_and_english_with_the_same_parameters(key: str) -> None:
+    entry = i18n.table()[key]
+    assert set(entry) == set(LANGUAGES)
+    assert all(text.strip() for text in entry.values())
+    assert placeholders(entry["fr"]) == placeholders(entry["en"])
+
+
+def test_status_labels_are_the_ones_of_the_design() -> None:
+    assert [t_strict(f"status.{key}", "fr") for key in STATUS_KEYS] == [
+        "Demandé",
+        "Envoyé",
+        "Reçu",
+        "Reçu et ouvert",
+        "Réception impossible",
+        "Erreur à l'envoi",
+    ]
+    assert [t_strict(f"status.{key}", "en") for key in STATUS_KEYS] == [
+        "Requested",
+        "Sent",
+        "Delivered",
+        "Opened",
+        "Undeliverable",
+        "Send error",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "codes"),
+    [
+        ("status", STATUS_KEYS),
+        ("status_meaning", STATUS_KEYS),
+        ("event", EVENTS),
+        ("bounce_category", BOUNCE_CATEGORIES),
+        ("recipient_kind", ("learner", "client", "company", "trainer")),
+        ("mail_type", MAIL_TYPES),
+    ],
+)
+def test_every_code_of_a_vocabulary_has_a_label(prefix: str, codes: tuple[str, ...]) -> None:
+    for lang in LANGUAGES:
+        assert set(codes) <= set(labels(prefix, lang)), (prefix, lang)
+
+
+def test_recipient_kinds_read_in_french() -> None:
+    assert labels("recipient_kind", "fr") == {
+        "learner": "Stagiaire",
+        "client": "Client",
+        "company": "Entreprise",
+        "trainer": "Formateur",
+    }
+
+
+def test_t_formats_parameters() -> None:
+    assert t("address.did_you_mean", "fr", suggestion="a@gmail.com") == (
+        "Vouliez-vous dire a@gmail.com ?"
+    )
+
+
+def test_missing_key_returns_the_key_instead_of_crashing_a_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(i18n.STRICT_ENV_VAR, raising=False)
+    assert t("no.such.key", "en") == "no.such.key"
+
+
+def test_unknown_language_and_missing_parameter_do_not_crash_a_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(i18n.STRICT_ENV_VAR, raising=False)
+    assert t("status.sent", "de") == "Envoyé"
+    assert t("address.did_you_mean", "en") == "Did you mean {suggestion}?"
+
+
+def test_strict_lookup_raises_on_missing_key_language_or_parameter() -> None:
+    with pytest.raises(KeyError):
+        t_strict("no.such.key")
+    with pytest.raises(KeyError):
+        t_strict("status.sent", "de")
+    with pytest.raises(KeyError):
+        t_strict("address.did_you_mean", "fr")
+
+
+def test_environment_setting_makes_t_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(i18n.STRICT_ENV_VAR, "1")
+    with pytest.raises(KeyError):
+        t("no.such.key")
+
+
+def test_loader_reports_duplicates_missing_languages_and_parameter_mismatch(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.toml").write_text(
+        '[x.one]\nfr = "un"\nen = "one"\n'
+        '[x.two]\nfr = "deux"\n'
+        '[x.three]\nfr = "{n} trois"\nen = "{count} three"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "b.toml").write_text('[x.one]\nfr = "un"\nen = "one"\n', encoding="utf-8")
+    table, found = load_table(tmp_path)
+    assert set(table) == {"x.one", "x.two", "x.three"}
+    assert any("already defined in a.toml" in problem for problem in found)
+    assert any("x.two: no 'en' text" in problem for problem in found)
+    assert any("x.three: parameters differ" in problem for problem in found)
+
+
+def test_dates_read_the_french_or_the_international_way() -> None:
+    moment = datetime(2026, 1, 21, 10, 22, tzinfo=UTC)
+    assert i18n.format_datetime(moment, "fr") == "21/01/2026 à 10:22 UTC"
+    assert i18n.format_datetime(moment.replace(tzinfo=None), "en") == "2026-01-21 10:22"
+    assert i18n.format_datetime(date(2026, 1, 21), "fr") == "21/01/2026"
+    assert i18n.format_datetime("hier", "fr") == "hier"
