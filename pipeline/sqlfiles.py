@@ -8,7 +8,7 @@ from importlib import resources
 import duckdb
 
 # Macro files every connection that stages or normalises data needs, in dependency order.
-MACRO_FILES: tuple[str, ...] = ("macros.sql", "_bounce_interim.sql")
+MACRO_FILES: tuple[str, ...] = ("macros.sql", "bounce_rules.sql")
 
 
 @cache

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from email_validator import EmailNotValidError, validate_email
 
 from pipeline.errors import InputFileError
 from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
 from pipeline.readers.records import csv_layout, csv_records, json_records
 from pipeline.sqlfiles import run_sql_file
+from pipeline.typos import is_valid_address
 
 log = logging.getLogger(__name__)
 
@@ -285,10 +285,9 @@ def _register_invalid_addresses(con: duckdb.DuckDBPyConnection) -> None:
     ]
     invalid = []
     for address in addresses:
-        try:
-            validate_email(address, check_deliverability=False)
-        except EmailNotValidError as e:
-            invalid.append((address, str(e)))
+        valid, problem = is_valid_address(address, "en")
+        if not valid:
+            invalid.append((address, problem))
     con.execute("CREATE OR REPLACE TEMP TABLE invalid_addresses (address VARCHAR, problem VARCHAR)")
     if invalid:
         con.executemany("INSERT INTO invalid_addresses VALUES (?, ?)", invalid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 
 from pipeline.ingest import FileReport, ingest_paths
 from pipeline.settings import Settings
+
+# A missing translation fails the tests instead of falling back silently.
+os.environ.setdefault("MAILTRAIL_I18N_STRICT", "1")
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "provider_samples"

@@ -40,13 +40,13 @@ _EVENT_WITH_TYPE = """
          ELSE sg_event.event END
 """
 
-# Where SendGrid classifies a failure (see pipeline/sql/bounce_rules.sql).
+# Where SendGrid classifies a failure, as pipeline/sql/bounce_rules.sql expects it.
 _PROVIDER_CLASS = """
     CASE
-        WHEN sg_event.event = 'rejected' THEN blank_null(reason_text)
+        WHEN sg_event.event = 'rejected' THEN 'dropped/' || COALESCE(reason_text, '')
         WHEN sg_event.event = 'bounced' THEN
-            COALESCE(blank_null(classification),
-                     CASE WHEN lower(bounce_type) = 'blocked' THEN 'blocked' END)
+            COALESCE(blank_null(bounce_type), 'bounce') || '/' || COALESCE(classification, '')
+        WHEN sg_event.event = 'deferred' THEN 'deferred'
     END
 """
 

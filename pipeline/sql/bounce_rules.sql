@@ -100,10 +100,10 @@
 --   takes its kind from the reply: 5 → 'hard', 4 → 'soft'. Everything else is unchanged.
 
 -- Text of a reply, lower case and without accents, for the pattern rules below.
-CREATE OR REPLACE MACRO bounce_text(reason) AS
+CREATE OR REPLACE TEMP MACRO bounce_text(reason) AS
     strip_accents(lower(coalesce(CAST(reason AS VARCHAR), '')));
 
-CREATE OR REPLACE MACRO smtp_code_of(reason) AS
+CREATE OR REPLACE TEMP MACRO smtp_code_of(reason) AS
     TRY_CAST(nullif(regexp_extract(
         CAST(reason AS VARCHAR),
         '(?:^|[^0-9A-Za-z.])([245][0-9][0-9])(?:[ \t\r\n:-]|$)', 1), '') AS INTEGER);
@@ -112,13 +112,13 @@ CREATE OR REPLACE MACRO smtp_code_of(reason) AS
 -- 3-digit reply code ('550 5.1.1', '550-5.1.1'), after '#', '(', '[', ';', ':', '=', a quote, or the
 -- words error / status / code. So neither a version number ('version 2.0.1') nor a piece of an IP
 -- address or of Yahoo's '4.16.55.1' is taken; the code must not run on into more digits or dots.
-CREATE OR REPLACE MACRO enhanced_code_of(reason) AS
+CREATE OR REPLACE TEMP MACRO enhanced_code_of(reason) AS
     nullif(regexp_extract(
         CAST(reason AS VARCHAR),
         '(?i)(?:^|[\n;:(#\[=''"]|\b[245][0-9][0-9][ -]|\b(?:error|status|code) )\s*'
         || '([245]\.[0-7]\.[0-9]{1,3})(?:$|[^0-9.]|\.(?:$|[^0-9]))', 1), '');
 
-CREATE OR REPLACE MACRO is_permanent_reply(enhanced_code, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO is_permanent_reply(enhanced_code, smtp_code) AS
     CASE
         WHEN enhanced_code_of(enhanced_code) IS NOT NULL
             THEN starts_with(enhanced_code_of(enhanced_code), '5.')
@@ -126,7 +126,7 @@ CREATE OR REPLACE MACRO is_permanent_reply(enhanced_code, smtp_code) AS
     END;
 
 -- '2', '4' or '5': the class of the reply, from the enhanced code first, else the SMTP code.
-CREATE OR REPLACE MACRO reply_class(enhanced_code, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO reply_class(enhanced_code, smtp_code) AS
     coalesce(
         left(enhanced_code_of(enhanced_code), 1),
         CASE
@@ -135,7 +135,7 @@ CREATE OR REPLACE MACRO reply_class(enhanced_code, smtp_code) AS
             WHEN TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) BETWEEN 500 AND 599 THEN '5'
         END);
 
-CREATE OR REPLACE MACRO effective_bounce(event, bounce_kind, enhanced_code, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO effective_bounce(event, bounce_kind, enhanced_code, smtp_code) AS
     CASE
         WHEN (event = 'deferred' OR (event = 'bounced' AND bounce_kind = 'soft'))
              AND is_permanent_reply(enhanced_code, smtp_code)
@@ -148,15 +148,15 @@ CREATE OR REPLACE MACRO effective_bounce(event, bounce_kind, enhanced_code, smtp
         ELSE {'event': CAST(event AS VARCHAR), 'bounce_kind': CAST(bounce_kind AS VARCHAR)}
     END;
 
-CREATE OR REPLACE MACRO effective_event(event, bounce_kind, enhanced_code, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO effective_event(event, bounce_kind, enhanced_code, smtp_code) AS
     struct_extract(effective_bounce(event, bounce_kind, enhanced_code, smtp_code), 'event');
 
-CREATE OR REPLACE MACRO effective_bounce_kind(event, bounce_kind, enhanced_code, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO effective_bounce_kind(event, bounce_kind, enhanced_code, smtp_code) AS
     struct_extract(effective_bounce(event, bounce_kind, enhanced_code, smtp_code), 'bounce_kind');
 
 -- 'Sendinblue' → 'brevo', 'SES' / 'Amazon SES' → 'amazon_ses', ' SendGrid' → 'sendgrid'.
 -- (Plain string functions, no regular expressions: these keys are recomputed in every branch.)
-CREATE OR REPLACE MACRO bounce_provider_key(provider) AS
+CREATE OR REPLACE TEMP MACRO bounce_provider_key(provider) AS
     CASE
         WHEN lower(trim(CAST(provider AS VARCHAR))) IN ('sendinblue', 'brevo') THEN 'brevo'
         WHEN lower(trim(CAST(provider AS VARCHAR)))
@@ -166,12 +166,12 @@ CREATE OR REPLACE MACRO bounce_provider_key(provider) AS
     END;
 
 -- 'Permanent / OnAccountSuppressionList ' → 'permanent/onaccountsuppressionlist'.
-CREATE OR REPLACE MACRO bounce_class_key(provider_class) AS
+CREATE OR REPLACE TEMP MACRO bounce_class_key(provider_class) AS
     replace(replace(lower(trim(coalesce(CAST(provider_class AS VARCHAR), ''))), ' /', '/'), '/ ', '/');
 
 -- Tier 1: the provider's own classification, NULL when it is not specific (e.g. Postmark
 -- 'HardBounce', SES 'Permanent/General': the reply then decides).
-CREATE OR REPLACE MACRO bounce_category_from_class(provider, provider_class, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO bounce_category_from_class(provider, provider_class, smtp_code) AS
     CASE bounce_provider_key(provider)
     WHEN 'postmark' THEN CASE bounce_class_key(provider_class)
         WHEN 'dnserror' THEN 'domain_not_found'
@@ -257,7 +257,7 @@ CREATE OR REPLACE MACRO bounce_category_from_class(provider, provider_class, smt
     END;
 
 -- Tier 2: enhanced status codes that say one thing.
-CREATE OR REPLACE MACRO bounce_category_from_code(code) AS
+CREATE OR REPLACE TEMP MACRO bounce_category_from_code(code) AS
     CASE
         WHEN code IN ('5.1.1', '4.1.1', '5.1.0', '5.1.6', '5.1.10') THEN 'unknown_recipient'
         WHEN code IN ('5.1.3') THEN 'invalid_address'
@@ -273,7 +273,7 @@ CREATE OR REPLACE MACRO bounce_category_from_code(code) AS
     END;
 
 -- Tier 3: well-known reply texts (matched on bounce_text: lower case, no accents).
-CREATE OR REPLACE MACRO bounce_category_from_text(reason) AS
+CREATE OR REPLACE TEMP MACRO bounce_category_from_text(reason) AS
     CASE
         WHEN regexp_matches(bounce_text(reason),
             'suppress|previously (hard )?bounced|previous (bounce|complaint)|inactive recipient'
@@ -326,7 +326,7 @@ CREATE OR REPLACE MACRO bounce_category_from_text(reason) AS
 
 -- Tier 4: what is left — broad policy codes, a bare 552 ("exceeded storage allocation"),
 -- and defaults of the provider or of the event.
-CREATE OR REPLACE MACRO bounce_category_fallback(provider, event, provider_class, code, smtp_code) AS
+CREATE OR REPLACE TEMP MACRO bounce_category_fallback(provider, event, provider_class, code, smtp_code) AS
     CASE
         WHEN regexp_matches(coalesce(code, ''), '^[45]\.7\.') THEN 'spam_or_policy'
         WHEN code IS NULL AND TRY_CAST(CAST(smtp_code AS VARCHAR) AS INTEGER) = 552 THEN 'mailbox_full'
@@ -335,7 +335,7 @@ CREATE OR REPLACE MACRO bounce_category_fallback(provider, event, provider_class
          AND bounce_class_key(provider_class) LIKE 'blocked/%' THEN 'spam_or_policy'
     END;
 
-CREATE OR REPLACE MACRO bounce_category(provider, event, bounce_kind, provider_class, smtp_code,
+CREATE OR REPLACE TEMP MACRO bounce_category(provider, event, bounce_kind, provider_class, smtp_code,
                                         enhanced_code, reason) AS
     CASE
         WHEN coalesce(CAST(event AS VARCHAR), '')

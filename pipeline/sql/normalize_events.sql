@@ -8,15 +8,16 @@ CREATE OR REPLACE TEMP TABLE stage_events AS
 WITH coded AS (
     SELECT * REPLACE (
         COALESCE(event, 'unknown') AS event,
-        COALESCE(smtp_code, smtp_code_of(reason)) AS smtp_code,
-        COALESCE(enhanced_code, enhanced_code_of(reason)) AS enhanced_code
+        CAST(COALESCE(TRY_CAST(smtp_code AS INTEGER), smtp_code_of(reason)) AS VARCHAR)
+            AS smtp_code,
+        COALESCE(enhanced_code_of(enhanced_code), enhanced_code_of(reason)) AS enhanced_code
     )
     FROM stage_valid
 ),
 effective AS (
     SELECT * REPLACE (
-        effective_event(event, bounce_kind, smtp_code, enhanced_code) AS event,
-        effective_bounce_kind(event, bounce_kind, smtp_code, enhanced_code) AS bounce_kind
+        effective_event(event, bounce_kind, enhanced_code, smtp_code) AS event,
+        effective_bounce_kind(event, bounce_kind, enhanced_code, smtp_code) AS bounce_kind
     )
     FROM coded
 ),
