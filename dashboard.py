@@ -2,10 +2,14 @@
 
 import streamlit as st
 
+from pipeline.i18n import t
+from ui.shell import language_switch
+
 st.set_page_config(page_title="Mailtrail", page_icon="✉️", layout="wide")
+lang = language_switch()
 
 PAGES = [
-    st.Page("pages/mails.py", title="Mails", icon="✉️", url_path="mails", default=True),
+    st.Page("pages/mails.py", title=t("nav.mails", lang), icon="✉️", url_path="mails", default=True),
 ]
 
 st.navigation(PAGES).run()

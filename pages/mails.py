@@ -3,11 +3,11 @@
 import streamlit as st
 
 from pipeline.queries.history import latest_mails, status_counts
-from ui.db import cached_query, snapshot_id
+from ui.db import cached_query
+from ui.shell import page
 
-snapshot = snapshot_id()
-st.title("Mails")
-counts = cached_query(status_counts)(snapshot)
+view = page("nav.mails")
+counts = cached_query(status_counts)(view.snapshot)
 for column, row in zip(st.columns(max(len(counts), 1)), counts.itertuples(), strict=False):
-    column.metric(row.status, f"{row.mails:,}".replace(",", " "))
-st.dataframe(cached_query(latest_mails)(snapshot, 1000), use_container_width=True, hide_index=True)
+    column.metric(view.t(f"status.{row.status}"), f"{row.mails:,}".replace(",", " "))
+st.dataframe(cached_query(latest_mails)(view.snapshot, 1000), width="stretch", hide_index=True)

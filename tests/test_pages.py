@@ -43,3 +43,13 @@ def test_page_runs_without_an_exception(page: str, demo_db: Path, monkeypatch) -
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]
+
+
+def test_the_entry_point_runs_and_keeps_the_language_in_the_url(demo_db: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MAILTRAIL_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.query_params["lang"] == ["en"]

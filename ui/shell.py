@@ -1,0 +1,68 @@
+"""The frame every page shares: language (switch in the sidebar, kept in the URL), the snapshot the
+page reads, and the translation of store errors into a message instead of a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from pipeline.errors import StoreError
+from pipeline.i18n import LANGUAGES, t
+from pipeline.settings import Settings
+from ui.db import settings, snapshot_id
+
+_LANG_KEY = "lang"
+_LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page needs to render: its language, pinned snapshot and settings."""
+
+    lang: str
+    snapshot: str
+    settings: Settings
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+
+def current_language() -> str:
+    """The language asked for in the URL, else chosen earlier in this session, else the default."""
+    wanted = st.query_params.get(_LANG_KEY) or st.session_state.get(_LANG_KEY)
+    return wanted if wanted in LANGUAGES else settings().language
+
+
+def language_switch() -> str:
+    """The sidebar switch; the choice is kept in the session and written into the URL."""
+    lang = current_language()
+    chosen = st.sidebar.segmented_control(
+        t("app.language", lang),
+        options=list(LANGUAGES),
+        format_func=lambda code: _LANGUAGE_NAMES[code],
+        default=lang,
+        key="language_switch",
+    )
+    lang = chosen or lang
+    st.session_state[_LANG_KEY] = lang
+    if st.query_params.get(_LANG_KEY) != lang:
+        st.query_params[_LANG_KEY] = lang
+    return lang
+
+
+def page(title_key: str) -> Page:
+    """Start a page: title, language, snapshot. Stops the page with a message if there is no data."""
+    lang = current_language()
+    st.title(t(title_key, lang))
+    try:
+        snapshot = snapshot_id()
+    except StoreError as e:
+        path = settings().db_path
+        if not path.exists():
+            st.info(t("app.no_database", lang, path=path))
+        else:
+            st.error(t("app.store_error", lang, problem=e))
+        st.stop()
+    return Page(lang=lang, snapshot=snapshot, settings=settings())
