@@ -52,4 +52,4 @@ def test_the_entry_point_runs_and_keeps_the_language_in_the_url(demo_db: Path, m
     app.query_params["lang"] = "en"
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    assert app.query_params["lang"] == ["en"]
+    assert app.query_params["lang"] in ("en", ["en"])

@@ -53,7 +53,7 @@ def language_switch() -> str:
 
 
 def page(title_key: str) -> Page:
-    """Start a page: title, language, snapshot. Stops the page with a message if there is no data."""
+    """Start a page: title, language, snapshot; stops with a message when there is no data."""
     lang = current_language()
     st.title(t(title_key, lang))
     try:
