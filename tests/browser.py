@@ -1,0 +1,148 @@
+"""Helpers for browser tests: run a Streamlit app on a free port and drive it in Chromium.
+
+Uses Debian's Chromium (/usr/bin/chromium, `apt-get install -y chromium`); Playwright's own
+browser download does not work here. Page journeys import these:
+
+    with streamlit_app("tests/apps/grid_app.py") as url, chromium_page(tmp_path) as page:
+        page.goto(url); wait_until_idle(page); grid = grid_frame(page)
+
+Share one chromium_context per test module and open a page per test to save the launch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, FrameLocator, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+GRID_IFRAME = 'iframe[title="st_aggrid.AgGrid.agGrid"]'
+
+
+def chromium_path() -> str:
+    """Debian's Chromium; skipped locally when missing, a failure on CI."""
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        message = "Chromium is missing: apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_app(script: str | Path, *, timeout: float = 60) -> Iterator[str]:
+    """Run `streamlit run script` on a free port; yield its URL; stop it afterwards."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / script),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(url, proc, timeout)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _wait_for_health(url: str, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{output}")
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response,
+        ):
+            if response.read() == b"ok":
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout}s")
+
+
+@contextlib.contextmanager
+def chromium_context(
+    profile_dir: Path, *, width: int = 1400, height: int = 900
+) -> Iterator[BrowserContext]:
+    """Headless Debian Chromium with a fresh profile in `profile_dir`; each new page of the
+    context is a new Streamlit session."""
+    executable = chromium_path()
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            user_data_dir=str(profile_dir),
+            executable_path=executable,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": width, "height": height},
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+        )
+        context.set_default_timeout(20_000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@contextlib.contextmanager
+def chromium_page(profile_dir: Path, **size: int) -> Iterator[Page]:
+    """One page in its own fresh Chromium (see chromium_context)."""
+    with chromium_context(profile_dir, **size) as context:
+        yield context.pages[0] if context.pages else context.new_page()
+
+
+def wait_until_idle(page: Page, *, settle_ms: int = 250, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit is connected and no script run is pending, twice over a pause.
+
+    A click's rerun starts a moment after the click; the pause catches a run that had not
+    yet begun at the first check.
+    """
+    idle = (
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+        "[data-test-script-state='notRunning']"
+    )
+    for _ in range(2):
+        page.wait_for_selector(idle, timeout=timeout_ms)
+        page.wait_for_timeout(settle_ms)
+    page.wait_for_selector(idle, timeout=timeout_ms)
+
+
+def grid_frame(page: Page, selector: str = GRID_IFRAME) -> FrameLocator:
+    """The AgGrid component's iframe (the first one unless `selector` says otherwise)."""
+    return page.frame_locator(selector).first

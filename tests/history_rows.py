@@ -1,0 +1,115 @@
+"""Stand-in `email_history` tables for tests, built in DuckDB from small frames.
+
+Until the real store lands, tests and the grid demo app create the stable relation here with
+its contract columns. `synthetic_history(n)` makes a deterministic larger set for the demo app.
+Test-only: nothing in pipeline/ or ui/ may import this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+HISTORY_DDL = """
+CREATE TABLE email_history (
+    send_id VARCHAR PRIMARY KEY, provider VARCHAR, provider_message_id VARCHAR,
+    requested_at TIMESTAMPTZ, session_id VARCHAR, session_name VARCHAR,
+    opportunity_id VARCHAR, email_type VARCHAR, sender_email VARCHAR,
+    recipient_email VARCHAR, recipient_domain VARCHAR, recipient_name VARCHAR,
+    recipient_kind VARCHAR, contact_id VARCHAR, subject VARCHAR, attachment_count INTEGER,
+    status VARCHAR, status_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ,
+    first_opened_at TIMESTAMPTZ, open_count INTEGER, machine_open_count INTEGER,
+    click_count INTEGER, complained BOOLEAN, unsubscribed BOOLEAN, last_reason VARCHAR,
+    smtp_code VARCHAR, bounce_category VARCHAR, has_send_log BOOLEAN
+)
+"""
+
+HISTORY_COLUMNS = [
+    "send_id", "provider", "provider_message_id", "requested_at", "session_id",
+    "session_name", "opportunity_id", "email_type", "sender_email", "recipient_email",
+    "recipient_domain", "recipient_name", "recipient_kind", "contact_id", "subject",
+    "attachment_count", "status", "status_at", "delivered_at", "first_opened_at",
+    "open_count", "machine_open_count", "click_count", "complained", "unsubscribed",
+    "last_reason", "smtp_code", "bounce_category", "has_send_log",
+]  # fmt: skip
+
+UTC = dt.UTC
+
+
+def create_history(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Create `email_history` on `con` holding `rows` (missing columns are NULL)."""
+    con.execute(HISTORY_DDL)
+    frame = pd.DataFrame([{c: row.get(c) for c in HISTORY_COLUMNS} for row in rows])
+    if len(frame):
+        con.register("history_rows", frame)
+        con.execute("INSERT INTO email_history SELECT * FROM history_rows")
+        con.unregister("history_rows")
+
+
+EMAIL_TYPES = ("convocation", "evaluation", "attestation", "convention", "invoice", "free_text")
+STATUSES = ("requested", "sent", "delivered", "opened", "undeliverable", "send_error")
+_FIRST = ("Marie", "Jean", "Élodie", "Zoé", "Lucas", "Inès", "Hugo", "Chloé", "Noah", "Léa")
+_LAST = ("Dupont", "Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Fournier")
+_DOMAINS = ("gmail.com", "orange.fr", "free.fr", "acme-formation.fr", "outlook.com")
+_SESSIONS = (
+    "Excel avancé – Lyon",
+    "Management d'équipe – Paris",
+    "Sécurité incendie – Lille",
+    "Anglais B2 – distanciel",
+    "Python pour l'analyse de données",
+)
+_SUBJECTS = {
+    "convocation": "Votre convocation à la formation {s}",
+    "evaluation": "Évaluez la formation {s}",
+    "attestation": "Votre attestation de fin de formation",
+    "convention": "Convention de formation à signer",
+    "invoice": "Facture n° {n}",
+    "free_text": "Informations pratiques",
+}
+
+
+def synthetic_history(n: int, seed: int = 7) -> list[dict[str, Any]]:
+    """`n` plausible mails over the last months, deterministic for a given seed."""
+    rnd = random.Random(seed)
+    start = dt.datetime(2025, 1, 6, 7, 0, tzinfo=UTC)
+    rows = []
+    for i in range(n):
+        first, last = rnd.choice(_FIRST), rnd.choice(_LAST)
+        domain = rnd.choice(_DOMAINS)
+        session = rnd.randrange(len(_SESSIONS))
+        kind = rnd.choice(EMAIL_TYPES)
+        status = rnd.choices(STATUSES, weights=(2, 5, 40, 40, 8, 5))[0]
+        at = start + dt.timedelta(minutes=rnd.randrange(0, 60 * 24 * 300))
+        rows.append(
+            {
+                "send_id": f"S{i:06d}",
+                "provider": rnd.choice(("brevo", "sendgrid", "mailgun")),
+                "provider_message_id": f"<{i}.{seed}@mail.example>",
+                "requested_at": at,
+                "session_id": f"SES{session:03d}",
+                "session_name": _SESSIONS[session],
+                "email_type": kind,
+                "sender_email": "formation@acme-formation.fr",
+                "recipient_email": f"{first}.{last}{i % 97}@{domain}".lower(),
+                "recipient_domain": domain,
+                "recipient_name": f"{first} {last}",
+                "recipient_kind": rnd.choice(("learner", "learner", "client", "trainer")),
+                "contact_id": f"C{rnd.randrange(900):04d}",
+                "subject": _SUBJECTS[kind].format(s=_SESSIONS[session], n=1000 + i),
+                "attachment_count": rnd.choice((0, 0, 1, 2)),
+                "status": status,
+                "status_at": at + dt.timedelta(minutes=3),
+                "open_count": 1 if status == "opened" else 0,
+                "machine_open_count": 0,
+                "click_count": 0,
+                "complained": False,
+                "unsubscribed": False,
+                "has_send_log": True,
+            }
+        )
+    return rows
