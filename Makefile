@@ -34,10 +34,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser tests"; \
+	@{ command -v chromium && test -d /usr/share/fonts/truetype/noto; } >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium (and an emoji font) for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			chromium fonts-noto-color-emoji >/dev/null; }
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .

@@ -51,7 +51,8 @@ def create_history(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, A
         con.unregister("history_rows")
 
 
-EMAIL_TYPES = ("convocation", "evaluation", "attestation", "convention", "invoice", "free_text")
+EMAIL_TYPES = ("convocation", "programme", "convention", "evaluation_a_chaud",
+               "attestation_fin_formation", "facture", "libre")  # fmt: skip
 STATUSES = ("requested", "sent", "delivered", "opened", "undeliverable", "send_error")
 _FIRST = ("Marie", "Jean", "Élodie", "Zoé", "Lucas", "Inès", "Hugo", "Chloé", "Noah", "Léa")
 _LAST = ("Dupont", "Martin", "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Fournier")
@@ -65,11 +66,12 @@ _SESSIONS = (
 )
 _SUBJECTS = {
     "convocation": "Votre convocation à la formation {s}",
-    "evaluation": "Évaluez la formation {s}",
-    "attestation": "Votre attestation de fin de formation",
+    "programme": "Programme de la formation {s}",
+    "evaluation_a_chaud": "Évaluez la formation {s}",
+    "attestation_fin_formation": "Votre attestation de fin de formation",
     "convention": "Convention de formation à signer",
-    "invoice": "Facture n° {n}",
-    "free_text": "Informations pratiques",
+    "facture": "Facture n° {n}",
+    "libre": "Informations pratiques",
 }
 
 

@@ -17,7 +17,7 @@ from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
 from history_rows import synthetic_history
 from playwright.sync_api import FrameLocator, Page
 
-from ui.grid_text import STATUS_COLORS
+from pipeline.statuses import STATUS_COLOURS as STATUS_COLORS
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,9 @@ def after(page: Page, action) -> None:
 
 
 def count_line(page: Page) -> str:
-    return page.get_by_text(re.compile("mails? (correspond|match)|Aucun mail|No mail")).inner_text()
+    return page.get_by_text(
+        re.compile("mails? (correspond|match)|Aucun e-mail|No mail")
+    ).inner_text()
 
 
 def run_number(page: Page) -> int:
@@ -87,12 +89,12 @@ def paris_minute(moment: dt.datetime) -> str:
 
 def test_typing_in_the_recipient_filter_narrows_the_rows_on_the_server(page, app_url):
     grid = open_grid(page, app_url)
-    assert count_line(page) == "5\u202f000 mails correspondent, affichage des 500 plus récents"
+    assert count_line(page) == "5\u202f000 e-mails correspondent, affichage des 500 plus récents"
     after(page, lambda: filter_input(grid, "recipient").fill("MARIE"))
     expected = sum(
         "marie" in f"{m['recipient_name']} {m['recipient_email']}".lower() for m in MAILS
     )
-    assert count_line(page).startswith(f"{expected} mails correspondent")
+    assert count_line(page).startswith(f"{expected} e-mails correspondent")
     names = grid.locator('.ag-center-cols-container [col-id="recipient"]').all_inner_texts()
     assert names and all("marie" in n.lower() for n in names)
 
@@ -152,7 +154,7 @@ def test_selection_of_a_mail_filtered_away_is_cleared(page, app_url):
     after(page, lambda: filter_input(grid, "recipient").fill("zzz-nobody"))
     page.wait_for_timeout(500)
     wait_until_idle(page)
-    assert count_line(page) == "Aucun mail ne correspond"
+    assert count_line(page) == "Aucun e-mail ne correspond"
     assert page.get_by_text("selected:").inner_text() == "selected: None"
 
 
@@ -160,7 +162,7 @@ def test_status_header_filter_matches_the_french_label(page, app_url):
     grid = open_grid(page, app_url)
     after(page, lambda: filter_input(grid, "status").fill("erreur"))
     expected = sum(m["status"] == "send_error" for m in MAILS)
-    assert count_line(page).startswith(f"{expected} mails correspondent")
+    assert count_line(page).startswith(f"{expected} e-mails correspondent")
 
 
 def displayed_rows(grid: FrameLocator) -> int:
@@ -181,7 +183,7 @@ def test_the_grid_shows_the_server_rows_even_where_its_own_filter_would_disagree
     after(page, lambda: popup.locator("input.ag-input-field-input").first.fill("<"))
     page.keyboard.press("Escape")
     assert filter_input(grid, "recipient").input_value() == "<"
-    assert count_line(page) == "5\u202f000 mails correspondent, affichage des 500 plus récents"
+    assert count_line(page) == "5\u202f000 e-mails correspondent, affichage des 500 plus récents"
     assert displayed_rows(grid) == 500
 
 
@@ -204,7 +206,7 @@ def test_switching_language_remounts_the_grid_in_english_with_the_same_filters(p
         "Requested",
         "Sent",
         "Delivered",
-        "Delivered and opened",
+        "Opened",
         "Undeliverable",
         "Send error",
     }

@@ -10,17 +10,12 @@ import pytest
 from history_rows import synthetic_history
 from streamlit.testing.v1 import AppTest
 
+from pipeline.i18n import t as grid_t
 from pipeline.queries.grid_sql import HISTORY_COLUMNS, grid_where
+from pipeline.statuses import STATUS_COLOURS as STATUS_COLORS
 from ui.grid import GridState, component_key, default_height
 from ui.grid_config import grid_frame, grid_options
-from ui.grid_text import (
-    EMAIL_TYPE_LABELS,
-    RECIPIENT_KIND_LABELS,
-    STATUS_COLORS,
-    STATUS_LABELS,
-    count_line,
-    grid_t,
-)
+from ui.grid_text import count_line, kind_labels, status_labels, type_labels
 
 UTC = dt.UTC
 
@@ -45,9 +40,9 @@ def rows(**overrides) -> pd.DataFrame:
 def frame(source: pd.DataFrame, lang: str = "fr", show_session: bool = True) -> pd.DataFrame:
     return grid_frame(
         source,
-        status_labels=STATUS_LABELS[lang],
-        type_labels=EMAIL_TYPE_LABELS[lang],
-        kind_labels=RECIPIENT_KIND_LABELS[lang],
+        status_labels=status_labels(lang),
+        type_labels=type_labels(lang),
+        kind_labels=kind_labels(lang),
         show_session=show_session,
     )
 
@@ -63,8 +58,8 @@ def test_send_times_show_as_paris_wall_clock_across_the_summer_time_change():
 
 def test_codes_become_labels_and_unknown_codes_stay_visible():
     shown = frame(rows(), lang="en")
-    assert list(shown["email_type"]) == ["Notice to attend", "mystery"]
-    assert list(shown["status"]) == ["Delivered and opened", "Send error"]
+    assert list(shown["email_type"]) == ["Joining instructions", "mystery"]
+    assert list(shown["status"]) == ["Opened", "Send error"]
     assert list(shown["status_code"]) == ["opened", "send_error"]
     assert list(shown["recipient_kind"]) == ["Learner", ""]
 
@@ -101,13 +96,13 @@ def test_an_empty_result_gives_an_empty_frame_with_the_grid_columns():
             500,
             "fr",
             False,
-            "12\u202f345 mails correspondent, affichage des 500 plus récents",
+            "12\u202f345 e-mails correspondent, affichage des 500 plus récents",
         ),
         (12345, 500, "en", False, "12,345 mails match, showing the latest 500"),
         (12345, 500, "en", True, "12,345 mails match, showing the first 500 in this order"),
-        (42, 42, "fr", False, "42 mails correspondent"),
+        (42, 42, "fr", False, "42 e-mails correspondent"),
         (1, 1, "en", False, "1 mail matches"),
-        (0, 0, "fr", False, "Aucun mail ne correspond"),
+        (0, 0, "fr", False, "Aucun e-mail ne correspond"),
     ],
 )
 def test_the_count_line_says_how_many_mails_match_and_how_many_are_shown(
@@ -218,12 +213,12 @@ def test_the_demo_page_runs_and_filters_through_the_browser_payload():
     app = AppTest.from_file("apps/grid_app.py", default_timeout=60)
     app.run()
     assert not app.exception
-    assert any("5\u202f000 mails correspondent" in c.value for c in app.caption)
-    invoices = sum(m["email_type"] == "invoice" for m in synthetic_history(5000))
+    assert any("5\u202f000 e-mails correspondent" in c.value for c in app.caption)
+    invoices = sum(m["email_type"] == "facture" for m in synthetic_history(5000))
     app.session_state[component_key("history", "fr")] = {  # what the collector sends back
         "filterModel": {"subject": {"filterType": "text", "type": "contains", "filter": "facture"}},
         "sortModel": [], "selectedId": "S000001"}  # fmt: skip
     app.run()
     assert not app.exception
-    assert any(c.value.startswith(f"{invoices} mails correspondent") for c in app.caption)
+    assert any(c.value.startswith(f"{invoices} e-mails correspondent") for c in app.caption)
     assert "selected: `S000001`" in [m.value for m in app.markdown]

@@ -15,18 +15,11 @@ import pandas as pd
 import streamlit as st
 from st_aggrid import AgGrid, DataReturnMode
 
-from ui import grid_js
+from pipeline.i18n import t as translate
+from pipeline.statuses import STATUS_COLOURS, STATUS_TEXT_COLOURS
+from ui import grid_js, grid_text
 from ui.grid_config import HEADER_HEIGHT, ROW_HEIGHT, GridState, grid_frame, grid_options
-from ui.grid_text import (
-    EMAIL_TYPE_LABELS,
-    RECIPIENT_KIND_LABELS,
-    STATUS_COLORS,
-    STATUS_LABELS,
-    Translate,
-    count_line,
-    grid_t,
-    labels_for,
-)
+from ui.grid_text import Translate, count_line
 
 __all__ = ["GridState", "component_key", "grid_state", "history_grid"]
 
@@ -58,7 +51,7 @@ def history_grid(
     show_session: bool,
     total: int,
     height: int | None = None,
-    t: Translate = grid_t,
+    t: Translate = translate,
     status_labels: Mapping[str, str] | None = None,
     status_colors: Mapping[str, str] | None = None,
     type_labels: Mapping[str, str] | None = None,
@@ -69,23 +62,24 @@ def history_grid(
 
     `rows` holds email_history columns: send_id, requested_at, email_type, recipient_name,
     recipient_email, recipient_kind, subject, status, attachment_count (and session_name when
-    `show_session`). `total` is how many mails match the filters in all. Labels default to
-    this module's dictionaries for `lang`.
+    `show_session`). `total` is how many mails match the filters in all. Labels and colours
+    default to the shared ones (translation table, pipeline.statuses).
     """
     sorted_by_user = bool(grid_state(key, initial).sort_model)
     st.caption(count_line(total, len(rows), lang, t, user_sorted=sorted_by_user))
     frame = grid_frame(
         rows,
-        status_labels=status_labels or labels_for(STATUS_LABELS, lang),
-        type_labels=type_labels or labels_for(EMAIL_TYPE_LABELS, lang),
-        kind_labels=kind_labels or labels_for(RECIPIENT_KIND_LABELS, lang),
+        status_labels=status_labels or grid_text.status_labels(lang),
+        type_labels=type_labels or grid_text.type_labels(lang),
+        kind_labels=kind_labels or grid_text.kind_labels(lang),
         show_session=show_session,
     )
     options = grid_options(
         lang=lang,
         show_session=show_session,
         t=t,
-        status_colors=status_colors or STATUS_COLORS,
+        status_colors=status_colors or STATUS_COLOURS,
+        status_text_colors=STATUS_TEXT_COLOURS,
         restore=_restore_snapshot(key, component_key(key, lang), initial),
     )
     response = AgGrid(

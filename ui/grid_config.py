@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ui import grid_js
-from ui.grid_text import AG_GRID_LOCALE, FILTER_OPTION_NAMES, Translate
+from ui.grid_text import Translate, ag_grid_locale, filter_option_names
 
 PARIS = "Europe/Paris"
 ROW_HEIGHT = 34
@@ -105,9 +105,10 @@ def grid_options(
     t: Translate,
     status_colors: Mapping[str, str],
     restore: GridState,
+    status_text_colors: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """AG Grid options: columns, server-side filtering and sorting, restored state."""
-    names = FILTER_OPTION_NAMES.get(lang, FILTER_OPTION_NAMES["fr"])
+    names = filter_option_names(lang)
 
     def header(field_name: str) -> str:
         return t(f"grid.col.{field_name}", lang)
@@ -127,9 +128,10 @@ def grid_options(
         {"field": "subject", "headerName": header("subject"), "flex": 2, "minWidth": 200,
          "tooltipField": "subject", **text_filter},
         {"field": "status", "headerName": header("status"), "width": 164,
-         "cellRenderer": grid_js.status_badge_renderer(status_colors), **text_filter},
+         "cellRenderer": grid_js.status_badge_renderer(status_colors, status_text_colors),
+         **text_filter},
         {"field": "attachment_count", "headerName": header("attachment_count"), "width": 66,
-         "headerTooltip": t("grid.col.attachment_count.tip", lang),
+         "headerTooltip": t("grid.col.attachment_tip", lang),
          "valueFormatter": grid_js.ATTACHMENT_FORMATTER, "cellStyle": {"textAlign": "center"},
          "filter": "agNumberColumnFilter",
          "filterParams": _filter_params(NUMBER_OPTIONS, names)},
@@ -156,7 +158,7 @@ def grid_options(
         "enableCellTextSelection": True,
         "tooltipShowDelay": 400,
         "animateRows": False,
-        "localeText": AG_GRID_LOCALE.get(lang, {}),
+        "localeText": ag_grid_locale(lang),
         "context": {"restored": restore.to_browser()},
         "initialState": _initial_state(restore),
     }

@@ -103,9 +103,13 @@ class RecipientCell {
 _CSS_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-z]+)$")
 
 
-def status_badge_renderer(colors: Mapping[str, str]) -> JsCode:
-    """A cell renderer drawing the status label as a pill coloured by the status code."""
-    bad = [c for c in colors.values() if not _CSS_COLOR.match(c)]
+def status_badge_renderer(
+    colors: Mapping[str, str], text_colors: Mapping[str, str] | None = None
+) -> JsCode:
+    """A cell renderer drawing the status label as a pill coloured by the status code, its text
+    in the colour that keeps it readable on that fill (white when not given)."""
+    text_colors = text_colors or {}
+    bad = [c for c in [*colors.values(), *text_colors.values()] if not _CSS_COLOR.match(c)]
     if bad:
         raise ValueError(f"status colours must be #hex or a CSS colour name: {bad}")
     return JsCode(
@@ -113,17 +117,21 @@ def status_badge_renderer(colors: Mapping[str, str]) -> JsCode:
 class StatusBadge {
   init(p) {
     var colors = __COLORS__;
+    var texts = __TEXTS__;
     var code = p.data ? p.data.status_code : null;
     var e = document.createElement('span');
     e.className = 'mt-status-badge';
     e.setAttribute('data-status', code || '');
     e.textContent = (p.value === null || p.value === undefined) ? '' : String(p.value);
     e.style.cssText = 'display:inline-block;padding:0 10px;border-radius:999px;'
-      + 'line-height:22px;font-size:12px;font-weight:600;color:#fff;white-space:nowrap;'
+      + 'line-height:22px;font-size:12px;font-weight:600;white-space:nowrap;'
+      + 'color:' + (texts[code] || '#fff') + ';'
       + 'background:' + (colors[code] || '#4b5563') + ';';
     this.eGui = e;
   }
   getGui() { return this.eGui; }
   refresh() { return false; }
-}""".replace("__COLORS__", json.dumps(dict(colors)))
+}""".replace("__COLORS__", json.dumps(dict(colors))).replace(
+            "__TEXTS__", json.dumps(dict(text_colors))
+        )
     )

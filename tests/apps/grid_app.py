@@ -27,12 +27,8 @@ from pipeline.queries.grid_sql import (  # noqa: E402
     with_labels,
 )
 from ui.grid import grid_state, history_grid  # noqa: E402
-from ui.grid_text import (  # noqa: E402
-    EMAIL_TYPE_LABELS,
-    RECIPIENT_KIND_LABELS,
-    STATUS_LABELS,
-    labels_for,
-)
+from ui.grid_text import kind_labels, type_labels  # noqa: E402
+from ui.grid_text import status_labels as _status_labels  # noqa: E402
 
 KEY = "history"
 FIELDS = ("send_id, requested_at, email_type, recipient_name, recipient_email, "
@@ -51,7 +47,7 @@ lang = st.radio("lang", ["fr", "en"], horizontal=True, key="lang",
                index=["fr", "en"].index(st.query_params.get("lang", "fr")))  # fmt: skip
 show_session = st.query_params.get("session", "1") == "1"
 limit = int(st.query_params.get("limit", "500"))
-status_labels = labels_for(STATUS_LABELS, lang)
+status_labels = _status_labels(lang)
 
 st.session_state["runs"] = st.session_state.get("runs", 0) + 1
 st.caption(f"run {st.session_state['runs']}")
@@ -64,8 +60,8 @@ st.button("rerun")
 if not hide:
     columns = with_labels(HISTORY_COLUMNS, {
         "status": status_labels,
-        "email_type": labels_for(EMAIL_TYPE_LABELS, lang),
-        "recipient_kind": labels_for(RECIPIENT_KIND_LABELS, lang),
+        "email_type": type_labels(lang),
+        "recipient_kind": kind_labels(lang),
     })  # fmt: skip
     state = grid_state(KEY)
     try:
