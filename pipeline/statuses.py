@@ -37,6 +37,23 @@ STATUS_KEYS: tuple[str, ...] = tuple(status.key for status in STATUSES)
 STATUS_COLOURS: dict[str, str] = {status.key: status.colour for status in STATUSES}
 STATUS_TEXT_COLOURS: dict[str, str] = {status.key: status.text_colour for status in STATUSES}
 
+#: Who a mail was sent to, as the send log says it.
+RECIPIENT_KINDS: tuple[str, ...] = ("learner", "client", "company", "trainer")
+
+#: The platform's mail types, in the order of a training's life.
+MAIL_TYPES: tuple[str, ...] = (
+    "convention",
+    "programme",
+    "convocation",
+    "evaluation_a_chaud",
+    "attestation_fin_formation",
+    "certificat_realisation",
+    "evaluation_a_froid",
+    "facture",
+    "relance",
+    "libre",
+)
+
 #: The normalized provider event vocabulary of DESIGN.md, in the order of a mail's life.
 EVENTS: tuple[str, ...] = (
     "queued",

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
+from pipeline.statuses import BOUNCE_CATEGORIES, RECIPIENT_KINDS, STATUS_KEYS
+
 ColumnKind = Literal["text", "date", "number", "boolean", "enum"]
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -65,18 +67,7 @@ def _enum(expr: str, *order: str) -> GridColumn:
     return GridColumn(exprs=(expr,), kind="enum", order=order)
 
 
-STATUS_CODES = ("requested", "sent", "delivered", "opened", "undeliverable", "send_error")
-RECIPIENT_KINDS = ("learner", "client", "company", "trainer")
-BOUNCE_CATEGORIES = (
-    "unknown_recipient",
-    "mailbox_full",
-    "domain_not_found",
-    "spam_or_policy",
-    "sender_authentication",
-    "suppressed",
-    "invalid_address",
-    "other",
-)
+STATUS_CODES = STATUS_KEYS
 
 HISTORY_COLUMNS: Mapping[str, GridColumn] = MappingProxyType(
     {
