@@ -62,17 +62,20 @@ def open_writer(settings: Settings) -> Iterator[Writer]:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(sidecar(db_path, "lock"), settings.writer_wait_seconds):
         journal_path = sidecar(db_path, "journal.json")
-        interrupted = _read_journal(journal_path)
         _remove_leftovers(db_path)
         work_path = sidecar(db_path, f"ingest-{os.getpid()}.tmp")
-        if db_path.exists():
-            shutil.copyfile(db_path, work_path)
-        con = _connect(work_path, settings)
-        writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
         try:
+            _copy_published(db_path, work_path)
+            con = _connect(work_path, settings)
+        except BaseException:
+            _unlink_work(work_path)
+            raise
+        try:
+            interrupted = _read_journal(journal_path)
+            writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
             _prepare(con, interrupted)
             yield writer
-            con.execute("CHECKPOINT")
+            _checkpoint(con)
         except BaseException:
             con.close()
             _unlink_work(work_path)
@@ -80,6 +83,23 @@ def open_writer(settings: Settings) -> Iterator[Writer]:
         con.close()
         _publish(work_path, db_path)
         journal_path.unlink(missing_ok=True)
+
+
+def _copy_published(db_path: Path, work_path: Path) -> None:
+    if not db_path.exists():
+        log.info("no published store yet at %s: starting an empty one", db_path)
+        return
+    started = time.perf_counter()
+    log.info("copying the published store (%.1f MB) to the work file", _mb(db_path))
+    shutil.copyfile(db_path, work_path)
+    log.info("work copy ready in %.2f s", time.perf_counter() - started)
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    started = time.perf_counter()
+    log.info("checkpointing the work file")
+    con.execute("CHECKPOINT")
+    log.info("checkpointed in %.2f s", time.perf_counter() - started)
 
 
 def _connect(work_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
@@ -124,9 +144,16 @@ def _record_interrupted(con: duckdb.DuckDBPyConnection, journal: dict) -> None:
 
 
 def _publish(work_path: Path, db_path: Path) -> None:
+    started = time.perf_counter()
+    log.info("publishing the work file (%.1f MB)", _mb(work_path))
     _fsync_file(work_path)
     os.replace(work_path, db_path)
     _fsync_dir(db_path.parent)
+    log.info("published %s in %.2f s (fsync + rename)", db_path, time.perf_counter() - started)
+
+
+def _mb(path: Path) -> float:
+    return path.stat().st_size / 1e6
 
 
 def _now_iso() -> str:
