@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ import duckdb
 
 from pipeline.errors import StoreBusyError, StoreError
 from pipeline.settings import Settings
-from pipeline.store.schema import migrate
+from pipeline.store.schema import migrate, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,17 @@ class Writer:
     earlier_interruptions: list[dict] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: _now_iso())
     files_in_hand: list[str] = field(default_factory=list)
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def announce(self, path: Path | str) -> None:
         """Note a file in the journal before touching the store for it (crash forensics)."""
         self.files_in_hand.append(str(path))
-        current = {"pid": os.getpid(), "started_at": self.started_at, "files": self.files_in_hand}
+        current = {
+            "session": self.session_id,
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+            "files": self.files_in_hand,
+        }
         _write_journal(self.journal_path, [*self.earlier_interruptions, current])
 
 
@@ -71,10 +78,11 @@ def open_writer(settings: Settings) -> Iterator[Writer]:
             _unlink_work(work_path)
             raise
         try:
-            interrupted = _read_journal(journal_path)
+            interrupted = _unpublished_sessions(con, _read_journal(journal_path))
             writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
             _prepare(con, interrupted)
             yield writer
+            _mark_published_sessions(con, writer)
             _checkpoint(con)
         except BaseException:
             con.close()
@@ -109,6 +117,34 @@ def _connect(work_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"cannot open the work copy {work_path}: {e}") from e
     con.execute(f"SET TimeZone = '{settings.timezone}'")
     return con
+
+
+def _unpublished_sessions(con: duckdb.DuckDBPyConnection, journal: list[dict]) -> list[dict]:
+    """The journal's sessions that the published store does not already account for.
+
+    A writer killed after its rename but before it removed the journal did publish: the store
+    names its session, and the earlier sessions it recorded as interrupted, so none of them is
+    recorded (again) now.
+    """
+    if not journal or schema_version(con) == 0:
+        return journal
+    row = con.execute("SELECT value FROM schema_meta WHERE key = 'published_sessions'").fetchone()
+    accounted = set(json.loads(row[0])) if row else set()
+    unpublished = [s for s in journal if s.get("session") not in accounted]
+    if len(unpublished) < len(journal):
+        log.info("the last writer published before it stopped: its journal is stale")
+    return unpublished
+
+
+def _mark_published_sessions(con: duckdb.DuckDBPyConnection, writer: Writer) -> None:
+    """Name in the store the writer sessions this publish accounts for (see above)."""
+    sessions = [writer.session_id] + [
+        s["session"] for s in writer.earlier_interruptions if s.get("session")
+    ]
+    con.execute(
+        "INSERT OR REPLACE INTO schema_meta VALUES ('published_sessions', ?)",
+        [json.dumps(sessions)],
+    )
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
