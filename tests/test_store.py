@@ -162,3 +162,15 @@ def test_a_writer_killed_between_publishing_and_clearing_its_journal_interrupted
     assert ("interrupted",) not in statuses
     assert not journal.exists()
 
+
+def test_an_unreadable_journal_is_recorded_and_does_not_block_later_ingests(
+    settings, ingest, db
+) -> None:
+    ingest(DATA / "sendlogs/sends.jsonl")
+    journal = settings.db_path.with_name(".mailtrail.duckdb.journal.json")
+    journal.write_text('[{"pid": 12, "files": ["/inbox/a.json')  # torn by a disk fault
+    reports = ingest(DATA / "events/brevo_webhooks.jsonl")
+    assert reports[0].status == "completed"
+    rows = db().execute("SELECT file_path, status FROM ingest_runs ORDER BY run_id").fetchall()
+    assert ("(unreadable ingest journal)", "interrupted") in rows
+    assert not journal.exists()

@@ -170,7 +170,7 @@ def _record_interrupted(con: duckdb.DuckDBPyConnection, journal: dict) -> None:
             """
             INSERT INTO ingest_runs_log (run_id, file_path, file_name, status, started_at,
                                          finished_at, message)
-            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', ?, now(), ?)
+            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', COALESCE(?, now()), now(), ?)
             """,
             [path, Path(path).name, started, message],
         )
