@@ -42,9 +42,17 @@ class _Generation:
 class SnapshotReader:
     """The latest published snapshot of one database file, for many threads at once."""
 
-    def __init__(self, db_path: Path, timezone: str = "Europe/Paris") -> None:
+    def __init__(
+        self,
+        db_path: Path | str,
+        timezone: str = "Europe/Paris",
+        *,
+        retire_grace_seconds: float = RETIRE_GRACE_SECONDS,
+    ) -> None:
         self.db_path = Path(db_path).absolute()
         self.timezone = timezone
+        # How long a superseded generation stays open for pages pinned to it after its last use.
+        self.retire_grace_seconds = retire_grace_seconds
         self._lock = threading.Lock()
         self._current: _Generation | None = None
         self._retired: list[_Generation] = []
@@ -135,7 +143,7 @@ class SnapshotReader:
             idle = generation.users == 0
             old = (
                 generation.retired_at is not None
-                and now - generation.retired_at > RETIRE_GRACE_SECONDS
+                and now - generation.retired_at > self.retire_grace_seconds
             )
             if idle and old:
                 _close(generation)
