@@ -63,6 +63,7 @@ class ReaderLog:
     states: list[tuple[int, ...]] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    started_at: list[float] = field(default_factory=list)  # wall clock (time.time) of each query
 
     def to_json(self) -> dict:
         return {
@@ -70,6 +71,7 @@ class ReaderLog:
             "states": self.states,
             "latencies": self.latencies,
             "errors": self.errors,
+            "started_at": self.started_at,
         }
 
     @classmethod
@@ -79,13 +81,14 @@ class ReaderLog:
             [tuple(s) for s in data["states"]],
             list(data["latencies"]),
             list(data["errors"]),
+            list(data.get("started_at", [])),
         )
 
 
 def analyst_loop(db_path: Path, stop: threading.Event | Path, log: ReaderLog) -> None:
     """Open the published file read-only for each query until `stop` is set or exists."""
     while not _stopped(stop):
-        started = time.perf_counter()
+        started, log_at = time.perf_counter(), time.time()
         try:
             con = duckdb.connect(str(db_path), read_only=True)
             try:
@@ -96,6 +99,7 @@ def analyst_loop(db_path: Path, stop: threading.Event | Path, log: ReaderLog) ->
             log.errors.append(f"{type(e).__name__}: {e}")
             continue
         log.latencies.append(time.perf_counter() - started)
+        log.started_at.append(log_at)
         log.states.append(state)
 
 
@@ -107,7 +111,7 @@ def dashboard_loop(
         # Linux: a thread is a task with its own priority.
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     while not stop.is_set():
-        started = time.perf_counter()
+        started, log_at = time.perf_counter(), time.time()
         try:
             with reader.cursor() as cur:
                 state = read_state(cur)
@@ -115,6 +119,7 @@ def dashboard_loop(
             log.errors.append(f"{type(e).__name__}: {e}")
             continue
         log.latencies.append(time.perf_counter() - started)
+        log.started_at.append(log_at)
         log.states.append(state)
 
 
