@@ -146,3 +146,33 @@ def test_a_million_event_ingest_keeps_four_readers_answering_with_before_or_afte
         f"{[len(log.states) for log in logs]}; slowest query "
         f"{max(max(log.latencies) for log in logs):.2f} s"
     )
+
+
+def test_two_ingests_started_together_queue_on_the_lock_and_both_land(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "mailtrail.duckdb"
+    first, second = tmp_path / "in" / "a.jsonl", tmp_path / "in" / "b.jsonl"
+    write_brevo_webhooks(first, 20_000, first_mail=0)
+    write_brevo_webhooks(second, 20_000, first_mail=50_000)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "ingest", "--db", str(db), str(path)],
+            env=cli_env(),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for path in (first, second)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()[-2000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        runs = con.execute(
+            "SELECT file_name, status FROM ingest_runs ORDER BY file_name"
+        ).fetchall()
+        state = read_state(con)
+    finally:
+        con.close()
+    assert runs == [("a.jsonl", "completed"), ("b.jsonl", "completed")]
+    assert is_consistent(state)
