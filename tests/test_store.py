@@ -145,3 +145,32 @@ def test_snapshot_reader_on_a_missing_database_says_how_to_build_one(tmp_path) -
     reader = SnapshotReader(tmp_path / "none.duckdb")
     with pytest.raises(StoreError, match="python -m pipeline demo"):
         reader.latest_snapshot_id()
+
+
+def test_a_writer_killed_between_publishing_and_clearing_its_journal_interrupted_nothing(
+    settings, ingest, db
+) -> None:
+    ingest(DATA / "sendlogs/sends.jsonl")
+    journal = settings.db_path.with_name(".mailtrail.duckdb.journal.json")
+    with open_writer(settings) as writer:
+        writer.announce("/inbox/late.jsonl")
+        kept = journal.read_text()
+    # What a kill right after the rename leaves: the new store is published, the journal remains.
+    journal.write_text(kept)
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    statuses = db().execute("SELECT status FROM ingest_runs ORDER BY run_id").fetchall()
+    assert ("interrupted",) not in statuses
+    assert not journal.exists()
+
+
+def test_an_unreadable_journal_is_recorded_and_does_not_block_later_ingests(
+    settings, ingest, db
+) -> None:
+    ingest(DATA / "sendlogs/sends.jsonl")
+    journal = settings.db_path.with_name(".mailtrail.duckdb.journal.json")
+    journal.write_text('[{"pid": 12, "files": ["/inbox/a.json')  # torn by a disk fault
+    reports = ingest(DATA / "events/brevo_webhooks.jsonl")
+    assert reports[0].status == "completed"
+    rows = db().execute("SELECT file_path, status FROM ingest_runs ORDER BY run_id").fetchall()
+    assert ("(unreadable ingest journal)", "interrupted") in rows
+    assert not journal.exists()

@@ -42,9 +42,17 @@ class _Generation:
 class SnapshotReader:
     """The latest published snapshot of one database file, for many threads at once."""
 
-    def __init__(self, db_path: Path, timezone: str = "Europe/Paris") -> None:
+    def __init__(
+        self,
+        db_path: Path | str,
+        timezone: str = "Europe/Paris",
+        *,
+        retire_grace_seconds: float = RETIRE_GRACE_SECONDS,
+    ) -> None:
         self.db_path = Path(db_path).absolute()
         self.timezone = timezone
+        # How long a superseded generation stays open for pages pinned to it after its last use.
+        self.retire_grace_seconds = retire_grace_seconds
         self._lock = threading.Lock()
         self._current: _Generation | None = None
         self._retired: list[_Generation] = []
@@ -101,32 +109,50 @@ class SnapshotReader:
         if self._current and self._current.snapshot_id == snapshot_id:
             return self._current
         generation = self._open_generation(snapshot_id)
-        if self._current:
+        if generation is None:
+            assert self._current is not None
+            return self._current
+        if self._current and not self._current.closed:
             self._current.retired_at = time.monotonic()
             self._retired.append(self._current)
         self._current = generation
         self._close_unused()
         return generation
 
-    def _open_generation(self, snapshot_id: str) -> _Generation:
+    def _open_generation(self, snapshot_id: str) -> _Generation | None:
         link = self._link_dir / f"{snapshot_id}.duckdb"
-        owns_link = True
         try:
             self._link_dir.mkdir(parents=True, exist_ok=True)
             if not link.exists():
                 os.link(self.db_path, link)
         except OSError as e:
-            # A read-only data folder: open the file itself; a reader then keeps its first
-            # generation until every cursor on it is closed, which is still consistent.
             log.info(
                 "cannot hard-link snapshots beside %s (%s); opening it directly", self.db_path, e
             )
-            link, owns_link = self.db_path, False
-        try:
-            con = duckdb.connect(str(link), read_only=True)
-        except duckdb.Error as e:
-            raise StoreError(f"cannot open {self.db_path} for reading: {e}") from e
-        return _Generation(snapshot_id, link, con, owns_link)
+            return self._open_direct(snapshot_id)
+        return _Generation(snapshot_id, link, _connect(link, self.db_path), owns_link=True)
+
+    def _open_direct(self, snapshot_id: str) -> _Generation | None:
+        """Open the published file by its own name (a folder where we cannot make links).
+
+        DuckDB hands out the instance it already has for a path while any connection to it is
+        open, whatever file the path now names: a new file can only be opened once every direct
+        generation is closed. Until the old one is idle the reader keeps serving it (None), whole
+        and under its own id; then it closes it, grace period or not, and opens the new file.
+        """
+        direct = [
+            g
+            for g in [self._current, *self._retired]
+            if g is not None and not g.owns_link and not g.closed
+        ]
+        if any(g.users for g in direct):
+            return None
+        for generation in direct:
+            _close(generation)
+        self._retired = [g for g in self._retired if not g.closed]
+        return _Generation(
+            snapshot_id, self.db_path, _connect(self.db_path, self.db_path), owns_link=False
+        )
 
     def _close_unused(self) -> None:
         now = time.monotonic()
@@ -135,13 +161,20 @@ class SnapshotReader:
             idle = generation.users == 0
             old = (
                 generation.retired_at is not None
-                and now - generation.retired_at > RETIRE_GRACE_SECONDS
+                and now - generation.retired_at > self.retire_grace_seconds
             )
             if idle and old:
                 _close(generation)
             else:
                 keep.append(generation)
         self._retired = keep
+
+
+def _connect(path: Path, db_path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        raise StoreError(f"cannot open {db_path} for reading: {e}") from e
 
 
 def _close(generation: _Generation) -> None:

@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ import duckdb
 
 from pipeline.errors import StoreBusyError, StoreError
 from pipeline.settings import Settings
-from pipeline.store.schema import migrate
+from pipeline.store.schema import migrate, schema_version
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,17 @@ class Writer:
     earlier_interruptions: list[dict] = field(default_factory=list)
     started_at: str = field(default_factory=lambda: _now_iso())
     files_in_hand: list[str] = field(default_factory=list)
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def announce(self, path: Path | str) -> None:
         """Note a file in the journal before touching the store for it (crash forensics)."""
         self.files_in_hand.append(str(path))
-        current = {"pid": os.getpid(), "started_at": self.started_at, "files": self.files_in_hand}
+        current = {
+            "session": self.session_id,
+            "pid": os.getpid(),
+            "started_at": self.started_at,
+            "files": self.files_in_hand,
+        }
         _write_journal(self.journal_path, [*self.earlier_interruptions, current])
 
 
@@ -62,17 +69,21 @@ def open_writer(settings: Settings) -> Iterator[Writer]:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(sidecar(db_path, "lock"), settings.writer_wait_seconds):
         journal_path = sidecar(db_path, "journal.json")
-        interrupted = _read_journal(journal_path)
         _remove_leftovers(db_path)
         work_path = sidecar(db_path, f"ingest-{os.getpid()}.tmp")
-        if db_path.exists():
-            shutil.copyfile(db_path, work_path)
-        con = _connect(work_path, settings)
-        writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
         try:
+            _copy_published(db_path, work_path)
+            con = _connect(work_path, settings)
+        except BaseException:
+            _unlink_work(work_path)
+            raise
+        try:
+            interrupted = _unpublished_sessions(con, _read_journal(journal_path))
+            writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
             _prepare(con, interrupted)
             yield writer
-            con.execute("CHECKPOINT")
+            _mark_published_sessions(con, writer)
+            _checkpoint(con)
         except BaseException:
             con.close()
             _unlink_work(work_path)
@@ -82,13 +93,62 @@ def open_writer(settings: Settings) -> Iterator[Writer]:
         journal_path.unlink(missing_ok=True)
 
 
+def _copy_published(db_path: Path, work_path: Path) -> None:
+    if not db_path.exists():
+        log.info("no published store yet at %s: starting an empty one", db_path)
+        return
+    started = time.perf_counter()
+    log.info("copying the published store (%.1f MB) to the work file", _mb(db_path))
+    shutil.copyfile(db_path, work_path)
+    log.info("work copy ready in %.2f s", time.perf_counter() - started)
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    started = time.perf_counter()
+    log.info("checkpointing the work file")
+    con.execute("CHECKPOINT")
+    log.info("checkpointed in %.2f s", time.perf_counter() - started)
+
+
 def _connect(work_path: Path, settings: Settings) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(work_path))
     except duckdb.Error as e:
         raise StoreError(f"cannot open the work copy {work_path}: {e}") from e
     con.execute(f"SET TimeZone = '{settings.timezone}'")
+    # The work file is private and checkpointed once before it is published; DuckDB's automatic
+    # checkpoints (whenever the WAL passes 16 MB) only slow a session of several files down and
+    # leave free blocks behind that every later publish copies.
+    con.execute("SET checkpoint_threshold = '100GB'")
     return con
+
+
+def _unpublished_sessions(con: duckdb.DuckDBPyConnection, journal: list[dict]) -> list[dict]:
+    """The journal's sessions that the published store does not already account for.
+
+    A writer killed after its rename but before it removed the journal did publish: the store
+    names its session, and the earlier sessions it recorded as interrupted, so none of them is
+    recorded (again) now.
+    """
+    if not journal or schema_version(con) == 0:
+        return journal
+    row = con.execute("SELECT value FROM schema_meta WHERE key = 'published_sessions'").fetchone()
+    accounted = set(json.loads(row[0])) if row else set()
+    unpublished = [s for s in journal if s.get("session") not in accounted]
+    if len(unpublished) < len(journal):
+        log.info("the last writer published before it stopped: its journal is stale")
+    return unpublished
+
+
+def _mark_published_sessions(con: duckdb.DuckDBPyConnection, writer: Writer) -> None:
+    """Name in the store the writer sessions this publish accounts for (see above)."""
+    sessions = [writer.session_id] + [
+        s["session"] for s in writer.earlier_interruptions if s.get("session")
+    ]
+    con.execute(
+        "INSERT OR REPLACE INTO schema_meta VALUES ('published_sessions', ?)",
+        [json.dumps(sessions)],
+    )
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
@@ -114,7 +174,7 @@ def _record_interrupted(con: duckdb.DuckDBPyConnection, journal: dict) -> None:
             """
             INSERT INTO ingest_runs_log (run_id, file_path, file_name, status, started_at,
                                          finished_at, message)
-            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', ?, now(), ?)
+            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', COALESCE(?, now()), now(), ?)
             """,
             [path, Path(path).name, started, message],
         )
@@ -124,9 +184,16 @@ def _record_interrupted(con: duckdb.DuckDBPyConnection, journal: dict) -> None:
 
 
 def _publish(work_path: Path, db_path: Path) -> None:
+    started = time.perf_counter()
+    log.info("publishing the work file (%.1f MB)", _mb(work_path))
     _fsync_file(work_path)
     os.replace(work_path, db_path)
     _fsync_dir(db_path.parent)
+    log.info("published %s in %.2f s (fsync + rename)", db_path, time.perf_counter() - started)
+
+
+def _mb(path: Path) -> float:
+    return path.stat().st_size / 1e6
 
 
 def _now_iso() -> str:
