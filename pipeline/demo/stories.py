@@ -1,0 +1,235 @@
+"""The stories a manager must find in the demo, chosen before any mail is written.
+
+While the generator counts the planned mails it shows them to a `StoryScout`, which keeps a few
+candidates per story (reservoir sampling: bounded memory, deterministic). `StoryScout.book` then
+fixes who and when: address typos, a wrong address at a client company, a full mailbox, a dead
+company domain, stuck and unreported mails, asynchronous bounces. The DMARC incident is a month;
+unsubscribe and spam stories are scripted opportunities; console mails have no send log.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from pipeline.demo import catalog
+from pipeline.demo.clock import DAY, Period, WorkingDays, local_date, local_epoch
+from pipeline.demo.people import People
+from pipeline.demo.planning import CLIENT, COMPANY, LEARNER, Planned, plan_session
+from pipeline.demo.threads import Opportunity, Session
+
+TYPO_RATE = 0.015
+
+
+@dataclass
+class StoryBook:
+    forced: dict[int, dict[int, str]] = field(default_factory=dict)  # thread -> {mail: code}
+    windows: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)  # by address
+    client_wrong: dict[int, tuple[int, int, str]] = field(default_factory=dict)
+    typo_domains: set[str] = field(default_factory=set)
+    dead_domains: set[str] = field(default_factory=set)
+
+    def force(self, key: int, index: int, code: str) -> None:
+        """Give a mail a scripted outcome, unless an earlier story already did."""
+        self.forced.setdefault(key, {}).setdefault(index, code)
+
+
+def incident_bounds(period: Period) -> tuple[int, int]:
+    """The DMARC incident: the whole calendar month three months before today's month."""
+    return period.month_bounds(period.months - 4)
+
+
+class StoryScout:
+    """Sees every planned mail once, in thread order, and keeps story candidates."""
+
+    def __init__(self, seed: int, period: Period, people: People, stuck: int) -> None:
+        self.rng = random.Random(seed * 31 + 5)
+        self.period, self.people = period, people
+        self.incident = incident_bounds(period)
+        self.stuck_wanted = stuck
+        self.latest: list[tuple[int, int, int]] = []
+        self.pools: dict[str, list[tuple[int, int, Planned]]] = {}
+        self.seen: dict[str, int] = {}
+
+    def see(self, key: int, plans: list[Planned]) -> None:
+        p_now, switch = self.period.now, self.period.switch
+        brevo_lo, brevo_hi = self.period.month_starts[1], self.period.month_starts[11]
+        for j, p in enumerate(plans):
+            heapq.heappush(self.latest, (p.ts, key, j))
+            if len(self.latest) > 2:
+                heapq.heappop(self.latest)
+            if p_now - 3 * DAY <= p.ts < p_now - 2 * 3600:
+                self._offer("stuck", key, j, p, self.stuck_wanted)
+            era = ("b" if brevo_lo <= p.ts < brevo_hi else
+                   "s" if switch <= p.ts < p_now - 20 * DAY and not self._in_incident(p.ts)
+                   else "")
+            if not era:
+                continue
+            if p.kind in (CLIENT, COMPANY) and p.email_type == "facture":
+                self._offer(f"async_{era}", key, j, p)
+            if p.email_type == "convention" and key < 10**9:
+                self._offer(f"unknown_{era}", key, j, p, 3)
+            if p.kind == LEARNER and p.email_type == "convocation" and not p.variant:
+                personal = self.people.l_domain[p.ref] >= 0
+                for story in (("full", "typo") if personal else ("dead",)):
+                    self._offer(f"{story}_{era}", key, j, p, 3)
+
+    def _first_free(self, story: str, era: str, taken: set[int]
+                    ) -> tuple[int, int, Planned] | None:
+        """The first candidate whose recipient is not in another story yet (then taken)."""
+        for candidate in self.pools.get(f"{story}_{era}", []):
+            if candidate[2].ref not in taken:
+                taken.add(candidate[2].ref)
+                return candidate
+        return None
+
+    def _in_incident(self, ts: int) -> bool:
+        return self.incident[0] <= ts < self.incident[1]
+
+    def _offer(self, name: str, key: int, j: int, p: Planned, size: int = 1) -> None:
+        n = self.seen[name] = self.seen.get(name, 0) + 1
+        pool = self.pools.setdefault(name, [])
+        if len(pool) < size:
+            pool.append((key, j, p))
+        elif self.rng.random() < size / n:
+            pool[self.rng.randrange(size)] = (key, j, p)
+
+    def book(self, sessions: list[Session], wd: WorkingDays, seed: int) -> StoryBook:
+        book = StoryBook()
+        for _, key, j in self.latest:
+            book.force(key, j, "no_events")
+        for key, j, _ in self.pools.get("stuck", []):
+            book.force(key, j, "stuck")
+        for era in "bs":
+            for key, j, _ in self.pools.get(f"async_{era}", []):
+                book.force(key, j, "async_bounce")
+        taken: set[int] = set()
+        for era in "bs":
+            typo = self._first_free("typo", era, taken)
+            if typo:
+                _make_typo(self.people, typo[2].ref, book, self.rng)
+            dead = self._first_free("dead", era, taken)
+            if dead:
+                _make_dead(self.people, dead[2].ref, book)
+            full = self._first_free("full", era, taken)
+            if full:
+                _make_full(self.people, sessions[full[0]], full[2].ref, book, wd, seed,
+                           self.period)
+            unknown = self._first_free("unknown", era, set(book.client_wrong))
+            if unknown:
+                _make_unknown(self.people, sessions[unknown[0]], unknown[2].ref, book, wd, seed,
+                              self.period, sendgrid=era == "s")
+        for i in range(self.people.learner_count):
+            if (self.people.l_domain[i] >= 0 and i not in taken
+                    and i not in self.people.email_overrides and self.rng.random() < TYPO_RATE):
+                _make_typo(self.people, i, book, self.rng)
+        return book
+
+
+def _make_typo(people: People, learner: int, book: StoryBook, rng: random.Random) -> None:
+    local, domain = people.learner_default_email(learner).split("@")
+    options = [typed for right, typed in catalog.DOMAIN_TYPOS if right == domain]
+    typed = rng.choice(options) if options else rng.choice(catalog.DOMAIN_TYPOS)[1]
+    people.email_overrides[learner] = f"{local}@{typed}"
+    book.typo_domains.add(typed)
+
+
+def _make_dead(people: People, learner: int, book: StoryBook) -> None:
+    """The learner typed a company domain that has never existed (no MX)."""
+    local, domain = people.learner_default_email(learner).split("@")
+    name, _, tld = domain.rpartition(".")
+    real = {c.domain for c in people.companies}
+    candidates = (f"{name.replace('-', '')}.{tld}", f"{name}.{'com' if tld == 'fr' else 'fr'}",
+                  f"{name}-groupe.{tld}")
+    dead = next((d for d in candidates if d not in real), f"{name}-{learner}.{tld}")
+    people.email_overrides[learner] = f"{local}@{dead}"
+    book.dead_domains.add(dead)
+
+
+def _mails_to(s: Session, kind: str, ref: int, wd: WorkingDays, seed: int, period: Period
+              ) -> list[Planned]:
+    return [p for p in plan_session(s, wd, seed, period.start, period.now)
+            if p.kind == kind and p.ref == ref]
+
+
+def _make_full(people: People, s: Session, learner: int, book: StoryBook, wd: WorkingDays,
+               seed: int, period: Period) -> None:
+    """Mailbox full from the convocation on: retried then delivered until the last day, then
+    refused for ten days, then emptied."""
+    mails = _mails_to(s, LEARNER, learner, wd, seed, period)
+    hot = [p.ts for p in mails if p.email_type == "evaluation_a_chaud"]
+    first, last_ok = mails[0].ts, (hot[0] if hot else mails[0].ts)
+    book.windows.setdefault(people.learner_email(learner), []).extend(
+        [(first, last_ok + 1, "full_retry"), (last_ok + 1, last_ok + 10 * DAY, "full_bounce")])
+
+
+def _make_unknown(people: People, s: Session, client: int, book: StoryBook, wd: WorkingDays,
+                  seed: int, period: Period, sendgrid: bool) -> None:
+    """The client contact's address was mistyped in the CRM for this session's preparation and
+    fixed after the certificat: every mail in between bounces (SendGrid: the first bounces, the
+    next ones are dropped as a bounced address)."""
+    mails = [p.ts for p in _mails_to(s, CLIENT, client, wd, seed, period)
+             if p.email_type != "evaluation_a_froid"]
+    contact = people.clients[client]
+    local, domain = contact.email.split("@")
+    first, _, last = local.partition(".")
+    wrong = f"{first[:1]}.{last or first}@{domain}"
+    if wrong == contact.email:
+        wrong = f"{first}{last}@{domain}"
+    lo, hi = mails[0], mails[-1] + 1
+    book.client_wrong[client] = (lo, hi, wrong)
+    book.windows[wrong] = ([(lo, lo + 1, "unknown_user"), (lo + 1, hi, "suppressed_bounced")]
+                           if sendgrid else [(lo, hi, "unknown_user")])
+
+
+def scripted_opportunities(rng: random.Random, people: People, wd: WorkingDays, period: Period,
+                           first_idx: int) -> list[Opportunity]:
+    """A prospect who unsubscribes (Brevo), one who reports spam and one who unsubscribes
+    (SendGrid); their later mails are refused by the provider's suppression list."""
+    starts = (
+        ("unsubscribe", period.month_starts[3]),
+        ("spam", period.switch + 5 * DAY),
+        ("unsubscribe", period.switch + 25 * DAY),
+    )
+    prospects = range(len(people.clients) // 2, len(people.clients))
+    out = []
+    for n, (story, start) in enumerate(starts):
+        day = wd.on_or_after(period.first_day + timedelta(days=(start - period.start) // DAY))
+        out.append(Opportunity(
+            idx=first_idx + n, opportunity_id=f"OPP-{first_idx + n + 1:06d}",
+            course=rng.randrange(len(catalog.COURSES)), client=rng.choice(prospects),
+            rep=rng.randrange(len(catalog.SALES_REPS)), start=day, mails=4, story=story))
+    return out
+
+
+def opportunity_codes(o: Opportunity, count: int) -> dict[int, str]:
+    """Codes per planned mail: a scripted ending, or the last mail of an ordinary thread."""
+    if not o.story:
+        return {count - 1: "last"} if count else {}
+    suppressed = "suppressed_unsub" if o.story == "unsubscribe" else "suppressed_spam"
+    return {1: o.story, **{j: suppressed for j in range(2, count)}}
+
+
+CONSOLE_SUBJECTS = (
+    "Test d'envoi – modèle de convocation",
+    "Re: devis formation SST pour 8 salariés",
+    "Documents de fin de formation (renvoi)",
+    "Votre facture – copie demandée",
+)
+
+
+def console_mails(rng: random.Random, period: Period, people: People, count: int
+                  ) -> list[tuple[int, str, str]]:
+    """Mails sent by hand from the providers' consoles: (epoch, recipient, subject), half in each
+    provider's era, never in the send log."""
+    out = []
+    for n in range(count):
+        lo, hi = ((period.month_starts[1], period.switch - DAY) if n % 2 == 0
+                  else (period.switch + DAY, period.now - 2 * DAY))
+        day = local_date(rng.randint(lo, hi))
+        ts = local_epoch(day, rng.randint(9 * 3600, 18 * 3600))
+        client = people.clients[rng.randrange(len(people.clients))]
+        out.append((ts, client.email, rng.choice(CONSOLE_SUBJECTS)))
+    return out
