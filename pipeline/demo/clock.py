@@ -109,6 +109,9 @@ class WorkingDays:
             for o in range(first.toordinal(), last.toordinal() + 1)
             if date.fromordinal(o).weekday() < 5 and date.fromordinal(o) not in holidays
         ]
+        # epoch of each working day's local midnight, with that day's daytime UTC offset
+        self.starts = [local_epoch(date.fromordinal(o), 43_200) - 43_200 for o in self.days]
+
 
     def on_or_before(self, day: date) -> int:
         """Index of the last working day on or before `day`."""

@@ -85,6 +85,7 @@ class Documents:
                       "Merci de vous munir d'une pièce d'identité et de ce document."]
         elif kind == "convention":
             n = sum(s.sizes[:1]) if s.cohort else s.sizes[s.companies.index(company)]
+            number = f"{s.session_id}-{s.companies.index(company) + 1}"
             lines += [f"Entre {catalog.ORG_NAME} et {client}.",
                       f"Nombre de stagiaires : {n}. Coût : {n * course.price} € HT.",
                       "Articles L6353-1 et suivants du Code du travail.",

@@ -7,10 +7,13 @@ built on demand. Every address is unique. No mail content and no randomness outs
 
 from __future__ import annotations
 
+import bisect
 import random
 import unicodedata
+import zlib
 from array import array
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from faker import Faker
 
@@ -19,6 +22,13 @@ from pipeline.demo import catalog
 _PATTERNS = ("{f}.{l}", "{f}{l}", "{fi}{l}", "{f}.{l}", "{l}.{f}", "{f}_{l}", "{fi}.{l}")
 _PATTERN_WEIGHTS = (40, 12, 10, 14, 8, 6, 10)
 _NUMBERED = 3  # this pattern always carries a number: marie.martin84
+_PATTERN_CUMULATIVE = list(accumulate(_PATTERN_WEIGHTS))
+_DOMAIN_CUMULATIVE = list(accumulate(w for _, w in catalog.PERSONAL_DOMAINS))
+
+
+def _pick(rng: random.Random, cumulative: list[int]) -> int:
+    """Index drawn with the weights whose running sums are `cumulative`."""
+    return bisect.bisect(cumulative, rng.random() * cumulative[-1])
 
 
 def slug(text: str, sep: str = "") -> str:
@@ -26,6 +36,28 @@ def slug(text: str, sep: str = "") -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
     return sep.join(words)
+
+
+class TakenAddresses:
+    """Addresses already given out, as a bitmap over two CRC-32s: no address is ever given twice
+    (no false negatives); a rare false positive just gives someone a number. Deterministic and
+    small (one bit per slot) where a set of millions of strings would cost hundreds of MB."""
+
+    def __init__(self, expected: int) -> None:
+        self._size = 1 << max(20, (expected * 64).bit_length())
+        self._bits = bytearray(self._size // 8)
+
+    def _slot(self, email: str) -> int:
+        raw = email.encode()
+        return ((zlib.crc32(raw) << 32) | zlib.crc32(raw, 0x5BD1E995)) % self._size
+
+    def __contains__(self, email: str) -> bool:
+        i = self._slot(email)
+        return bool(self._bits[i >> 3] >> (i & 7) & 1)
+
+    def add(self, email: str) -> None:
+        i = self._slot(email)
+        self._bits[i >> 3] |= 1 << (i & 7)
 
 
 @dataclass
@@ -100,18 +132,18 @@ class People:
         local = _PATTERNS[pattern].format(f=fs, l=self._last_slugs[last], fi=fs[:1])
         return f"{local}{n}" if n else local
 
-    def add_learners(self, rng: random.Random, count: int, company: int, seen: set[str]) -> int:
+    def add_learners(self, rng: random.Random, count: int, company: int,
+                     seen: TakenAddresses) -> int:
         """Append `count` learners (employees of `company`, or private persons if -1)."""
         base = self.learner_count
         company_mail = 0.0 if company < 0 else 0.55
-        personal = [w for _, w in catalog.PERSONAL_DOMAINS]
-        domain_ids = range(len(catalog.PERSONAL_DOMAINS))
+        n_first, n_last = len(self.first_names), len(self.last_names)
         for _ in range(count):
-            f = rng.randrange(len(self.first_names))
-            last = rng.randrange(len(self.last_names))
-            dom = -1 if rng.random() < company_mail else rng.choices(domain_ids, personal)[0]
+            f = int(rng.random() * n_first)
+            last = int(rng.random() * n_last)
+            dom = -1 if rng.random() < company_mail else _pick(rng, _DOMAIN_CUMULATIVE)
             domain = self.companies[company].domain if dom < 0 else catalog.PERSONAL_DOMAINS[dom][0]
-            pattern = rng.choices(range(len(_PATTERNS)), _PATTERN_WEIGHTS)[0]
+            pattern = _pick(rng, _PATTERN_CUMULATIVE)
             suffix = rng.randrange(60, 100) if pattern == _NUMBERED else 0
             email = f"{self._local(f, last, pattern, suffix)}@{domain}"
             while email in seen:
@@ -185,7 +217,7 @@ def _without_legal_form(name: str) -> str:
 
 
 def build_contacts(rng: random.Random, people_names: tuple[list[str], list[str]],
-                   companies: list[Company], seen: set[str]) -> list[Contact]:
+                   companies: list[Company], seen: TakenAddresses) -> list[Contact]:
     """One or two client contacts (training or HR managers) per company."""
     first_names, last_names = people_names
     clients: list[Contact] = []
@@ -199,7 +231,7 @@ def build_contacts(rng: random.Random, people_names: tuple[list[str], list[str]]
 
 
 def build_trainers(rng: random.Random, people_names: tuple[list[str], list[str]], count: int,
-                   seen: set[str]) -> tuple[list[Contact], list[tuple[int, ...]]]:
+                   seen: TakenAddresses) -> tuple[list[Contact], list[tuple[int, ...]]]:
     first_names, last_names = people_names
     trainers: list[Contact] = []
     specialities: list[tuple[int, ...]] = []
@@ -217,7 +249,7 @@ def build_trainers(rng: random.Random, people_names: tuple[list[str], list[str]]
     return trainers, specialities
 
 
-def _unique(rng: random.Random, local: str, domain: str, seen: set[str]) -> str:
+def _unique(rng: random.Random, local: str, domain: str, seen: TakenAddresses) -> str:
     email = f"{local}@{domain}"
     while email in seen:
         email = f"{local}{rng.randrange(2, 100)}@{domain}"

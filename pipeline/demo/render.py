@@ -51,8 +51,9 @@ class Renderer:
         plans = self.w.plan(key)
         about = self.docs.about(key)
         forced = self.w.book.forced.get(key, {})
+        last = len(plans) - 1 if key >= OPPORTUNITY_BASE else -1  # a prospect's last word
         for j, p in enumerate(plans):
-            self._mail(rng, key, about, p, forced.get(j, ""))
+            self._mail(rng, key, about, p, forced.get(j, "last" if j == last else ""))
         self.docs.forget_thread()
         self.writer.forget_thread()
         self.encoder.forget_thread()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from pipeline.demo.clock import fmt_local, iso_local
@@ -123,9 +124,11 @@ def _csv_cell(value: str | None) -> str:
     return value
 
 
+@lru_cache(maxsize=1024)
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+@lru_cache(maxsize=1024)
 def _fr(d: date | None) -> str | None:
     return d.strftime("%d/%m/%Y") if d else None

@@ -15,6 +15,7 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -31,22 +32,22 @@ class Spool:
     batcher: Batcher | None = None  # groups records into lines (SendGrid posts arrays)
     records: int = 0
     _scratch: Path | None = None
-    _handle: object = None
+    _handle: BinaryIO | None = None
 
     def add(self, ms: int, payload: bytes) -> None:
         if self._handle is None:
             self._scratch = self.final.with_name(f".{self.final.name}.spool")
             self._scratch.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self._scratch, "wb", buffering=1 << 20)  # noqa: SIM115
-        self._handle.write(_HEAD.pack(ms, len(payload)))  # type: ignore[attr-defined]
-        self._handle.write(payload)  # type: ignore[attr-defined]
+        self._handle.write(_HEAD.pack(ms, len(payload)))
+        self._handle.write(payload)
         self.records += 1
 
     def seal(self) -> Path | None:
         """Write the final, sorted file; None when the spool never received a record."""
         if self._handle is None or self._scratch is None:
             return None
-        self._handle.close()  # type: ignore[attr-defined]
+        self._handle.close()
         keys, offsets, sizes = _index(self._scratch, self.records)
         order = np.argsort(-keys if self.descending else keys, kind="stable")
         with open(self._scratch, "rb") as src, open(self.final, "wb", buffering=1 << 20) as out:

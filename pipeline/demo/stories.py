@@ -49,29 +49,32 @@ class StoryScout:
         self.period, self.people = period, people
         self.incident = incident_bounds(period)
         self.stuck_wanted = stuck
-        self.latest: list[tuple[int, int, int]] = []
+        self.latest: list[tuple[int, int, int]] = []  # the very last mails: no event yet
+        self.recent: list[tuple[int, int, int]] = []  # the last ones before two hours ago
         self.pools: dict[str, list[tuple[int, int, Planned]]] = {}
         self.seen: dict[str, int] = {}
 
     def see(self, key: int, plans: list[Planned]) -> None:
         p_now, switch = self.period.now, self.period.switch
         brevo_lo, brevo_hi = self.period.month_starts[1], self.period.month_starts[11]
+        latest, recent, before = self.latest, self.recent, p_now - 2 * 3600
         for j, p in enumerate(plans):
-            heapq.heappush(self.latest, (p.ts, key, j))
-            if len(self.latest) > 2:
-                heapq.heappop(self.latest)
-            if p_now - 3 * DAY <= p.ts < p_now - 2 * 3600:
-                self._offer("stuck", key, j, p, self.stuck_wanted)
-            era = ("b" if brevo_lo <= p.ts < brevo_hi else
-                   "s" if switch <= p.ts < p_now - 20 * DAY and not self._in_incident(p.ts)
+            ts = p.ts
+            _keep_top(latest, (ts, key, j), 2)
+            if ts < before:
+                _keep_top(recent, (ts, key, j), self.stuck_wanted + 2)
+            if p.email_type not in ("facture", "convention", "convocation"):
+                continue
+            era = ("b" if brevo_lo <= ts < brevo_hi else
+                   "s" if switch <= ts < p_now - 20 * DAY and not self._in_incident(ts)
                    else "")
             if not era:
                 continue
-            if p.kind in (CLIENT, COMPANY) and p.email_type == "facture":
+            if p.kind == COMPANY and p.email_type == "facture":
                 self._offer(f"async_{era}", key, j, p)
-            if p.email_type == "convention" and key < 10**9:
+            elif p.email_type == "convention" and key < 10**9:
                 self._offer(f"unknown_{era}", key, j, p, 3)
-            if p.kind == LEARNER and p.email_type == "convocation" and not p.variant:
+            elif p.kind == LEARNER and p.email_type == "convocation" and not p.variant:
                 personal = self.people.l_domain[p.ref] >= 0
                 for story in (("full", "typo") if personal else ("dead",)):
                     self._offer(f"{story}_{era}", key, j, p, 3)
@@ -100,7 +103,7 @@ class StoryScout:
         book = StoryBook()
         for _, key, j in self.latest:
             book.force(key, j, "no_events")
-        for key, j, _ in self.pools.get("stuck", []):
+        for _, key, j in sorted(self.recent)[-self.stuck_wanted:]:
             book.force(key, j, "stuck")
         for era in "bs":
             for key, j, _ in self.pools.get(f"async_{era}", []):
@@ -126,6 +129,14 @@ class StoryScout:
                     and i not in self.people.email_overrides and self.rng.random() < TYPO_RATE):
                 _make_typo(self.people, i, book, self.rng)
         return book
+
+
+def _keep_top(heap: list[tuple[int, int, int]], item: tuple[int, int, int], size: int) -> None:
+    """Keep the `size` largest items in a min-heap."""
+    if len(heap) < size:
+        heapq.heappush(heap, item)
+    elif item > heap[0]:
+        heapq.heapreplace(heap, item)
 
 
 def _make_typo(people: People, learner: int, book: StoryBook, rng: random.Random) -> None:
@@ -198,18 +209,19 @@ def scripted_opportunities(rng: random.Random, people: People, wd: WorkingDays, 
     for n, (story, start) in enumerate(starts):
         day = wd.on_or_after(period.first_day + timedelta(days=(start - period.start) // DAY))
         out.append(Opportunity(
-            idx=first_idx + n, opportunity_id=f"OPP-{first_idx + n + 1:06d}",
+            idx=first_idx + n,
             course=rng.randrange(len(catalog.COURSES)), client=rng.choice(prospects),
-            rep=rng.randrange(len(catalog.SALES_REPS)), start=day, mails=4, story=story))
+            rep=rng.randrange(len(catalog.SALES_REPS)), start=day, mails=4, story=story,
+            stream=100_000_000 + n))
     return out
 
 
-def opportunity_codes(o: Opportunity, count: int) -> dict[int, str]:
-    """Codes per planned mail: a scripted ending, or the last mail of an ordinary thread."""
+def opportunity_codes(o: Opportunity) -> dict[int, str]:
+    """Codes of a scripted opportunity's mails: the ending, then the provider's refusals."""
     if not o.story:
-        return {count - 1: "last"} if count else {}
+        return {}
     suppressed = "suppressed_unsub" if o.story == "unsubscribe" else "suppressed_spam"
-    return {1: o.story, **{j: suppressed for j in range(2, count)}}
+    return {1: o.story, **{j: suppressed for j in range(2, o.mails)}}
 
 
 CONSOLE_SUBJECTS = (

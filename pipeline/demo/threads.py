@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import math
 import random
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from pipeline.demo import catalog
 from pipeline.demo.clock import Period, WorkingDays
-from pipeline.demo.people import People
+from pipeline.demo.people import People, TakenAddresses
 
 GROUP_SIZE = 12  # learners per day in a cohort running as several groups
 COHORT_SHARE = 0.35
 
 
-@dataclass
+@dataclass(slots=True)
 class Session:
     idx: int
     session_id: str
@@ -33,25 +35,59 @@ class Session:
     companies: list[int]  # client companies, in enrolment order
     clients: list[int]  # the client contact of each company
     sizes: list[int]  # learners from each company; private persons last, company -1
-    learners: list[int] = field(default_factory=list)  # learner indices, grouped like `sizes`
-    learner_companies: list[int] = field(default_factory=list)
+    learners: array = field(default_factory=lambda: array("i"))  # grouped like `sizes`
+    learner_companies: array = field(default_factory=lambda: array("i"))
 
     @property
     def learner_count(self) -> int:
         return sum(self.sizes)
 
 
-@dataclass
+@dataclass(slots=True)
 class Opportunity:
     idx: int
-    opportunity_id: str
     course: int
     client: int  # index into People.clients
     rep: int  # index into catalog.SALES_REPS
     start: int  # working-day index of the first mail
     mails: int
     story: str = ""  # scripted ending: "" | "unsubscribe" | "spam"
+    stream: int = -1  # its random stream; -1: its index
 
+    @property
+    def opportunity_id(self) -> str:
+        return f"OPP-{self.idx + 1:06d}"
+
+
+class Opportunities:
+    """Hundreds of thousands of opportunities as compact arrays; items are built on access."""
+
+    def __init__(self) -> None:
+        self._course, self._client, self._rep = array("H"), array("i"), array("B")
+        self._start, self._mails, self._stream = array("i"), array("B"), array("i")
+        self._stories: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._course)
+
+    def __getitem__(self, i: int) -> Opportunity:
+        return Opportunity(i, self._course[i], self._client[i], self._rep[i], self._start[i],
+                           self._mails[i], self._stories.get(i, ""), self._stream[i])
+
+    def __iter__(self) -> Iterator[Opportunity]:
+        return (self[i] for i in range(len(self)))
+
+    def append(self, o: Opportunity) -> None:
+        """Store `o` as the next opportunity (its `idx` must be the current length)."""
+        assert o.idx == len(self)
+        self._course.append(o.course)
+        self._client.append(o.client)
+        self._rep.append(o.rep)
+        self._start.append(o.start)
+        self._mails.append(o.mails)
+        self._stream.append(o.stream)
+        if o.story:
+            self._stories[o.idx] = o.story
 
 def seed_for(seed: int, idx: int, stream: int) -> int:
     """A distinct, stable integer seed per (run seed, thread, purpose)."""
@@ -152,7 +188,7 @@ def set_cohort_size(s: Session, learners: int) -> None:
 
 
 def assign_learners(rng: random.Random, sessions: list[Session], people: People,
-                    seen: set[str]) -> None:
+                    seen: TakenAddresses) -> None:
     """Create each company's employees (re-used across its sessions), then seat them."""
     need: dict[int, list[int]] = {}
     for s in sessions:
@@ -163,7 +199,7 @@ def assign_learners(rng: random.Random, sessions: list[Session], people: People,
         size = max(max(need[c]), math.ceil(0.8 * sum(need[c])))
         pools[c] = (people.add_learners(rng, size, c, seen), size)
     for s in sessions:
-        s.learners, s.learner_companies = [], []
+        s.learners, s.learner_companies = array("i"), array("i")
         for c, n in zip(_with_private(s), s.sizes, strict=True):
             base, size = pools[c]
             s.learners.extend(base + j for j in rng.sample(range(size), n))
@@ -174,10 +210,10 @@ def _with_private(s: Session) -> list[int]:
     return s.companies + [-1] * (len(s.sizes) - len(s.companies))
 
 
-def new_opportunity(rng: random.Random, idx: int, people: People, wd: WorkingDays,
-                    first: int, last: int, mails: int | None = None) -> Opportunity:
+def new_opportunity(rng: random.Random, idx: int, people: People, first: int, last: int,
+                    mails: int | None = None) -> Opportunity:
     return Opportunity(
-        idx=idx, opportunity_id=f"OPP-{idx + 1:06d}", course=rng.randrange(len(catalog.COURSES)),
+        idx=idx, course=rng.randrange(len(catalog.COURSES)),
         client=rng.randrange(len(people.clients)), rep=rng.randrange(len(catalog.SALES_REPS)),
         start=rng.randint(first, last), mails=mails or rng.choice((1, 2, 2, 3, 3, 4, 5)),
     )
