@@ -272,3 +272,43 @@ def test_same_seed_and_day_give_byte_identical_files_and_another_seed_does_not(t
 def test_paris_offset_agrees_with_the_time_zone_database():
     for t in range(1_700_000_000, 1_790_000_000, 86_399):
         assert paris_offset(t) == datetime.fromtimestamp(t, PARIS).utcoffset().total_seconds()
+
+
+def test_provider_events_never_precede_their_mail_nor_follow_the_export(sends, brevo_events,
+                                                                       sendgrid_events):
+    requested = {}
+    for row in sends:
+        text = str(row["requested_at"])
+        if "T" in text:
+            when = datetime.fromisoformat(text)
+        else:
+            fmt = "%d/%m/%Y %H:%M" if "/" in text else "%Y-%m-%d %H:%M:%S"
+            when = datetime.strptime(text, fmt).replace(tzinfo=PARIS)
+        requested[str(row["provider_message_id"])] = when.timestamp()
+    export = datetime(2026, 3, 18, 12, tzinfo=PARIS).timestamp()
+    for e in brevo_events:
+        t = int(e["ts_epoch"]) / 1000  # type: ignore[call-overload]
+        assert t <= export
+        assert str(e["message-id"]) not in requested or t >= requested[str(e["message-id"])]
+    for e in sendgrid_events:
+        t = int(e["timestamp"])  # type: ignore[call-overload]
+        assert t <= export
+        assert _x_message_id(e) not in requested or t >= requested[_x_message_id(e)] - 1
+
+
+def test_an_interrupted_run_leaves_no_scratch_files(tmp_path):
+    def stop(done: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate_demo(tmp_path / "in", tmp_path / "att", emails=3000, today=TODAY,
+                      progress=stop)
+    assert not list((tmp_path / "in").rglob("*.spool"))
+
+
+def test_a_new_run_replaces_the_files_of_an_earlier_one(tmp_path):
+    generate_demo(tmp_path / "in", tmp_path / "att", emails=300, today=date(2025, 6, 2))
+    (tmp_path / "in" / "sendlog" / "notes.txt").write_text("kept")
+    result = generate_demo(tmp_path / "in", tmp_path / "att", emails=300, today=TODAY)
+    on_disk = {p for p in (tmp_path / "in").rglob("*") if p.is_file()}
+    assert on_disk == set(result.files) | {tmp_path / "in" / "sendlog" / "notes.txt"}

@@ -24,6 +24,7 @@ class Documents:
         self.writer = AttachmentWriter(attachments_dir)
         self.rep_email = catalog.SENDER_TRAINING
         self._thread: dict[tuple[str, int], Attachment] = {}
+        self._name: tuple[int, str] = (-1, "")
 
     def about(self, key: int) -> About:
         if key >= OPPORTUNITY_BASE:
@@ -41,6 +42,11 @@ class Documents:
                      self.w.wd.day(s.start), self.w.wd.day(s.end), place == catalog.VIRTUAL)
 
     def session_name(self, key: int) -> str:
+        if self._name[0] != key:
+            self._name = (key, self._session_name(key))
+        return self._name[1]
+
+    def _session_name(self, key: int) -> str:
         s = self.w.sessions[key]
         place = catalog.PLACES[s.place][0]
         start = self.w.wd.day(s.start).strftime("%d/%m/%Y")

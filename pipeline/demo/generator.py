@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pipeline.demo.outputs import clear_previous_run
 from pipeline.demo.render import Renderer
 from pipeline.demo.world import build_world
 
@@ -42,20 +43,27 @@ def generate_demo(
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
-    """Write ~18 months of a French training organisation's mail history under `out_dir`
-    (sendlog/, brevo/, sendgrid/) and its PDF attachments under `attachments_dir`."""
+    """Write 18 months (ending on `today`) of a French training organisation's mail history
+    under `out_dir` (sendlog/, brevo/, sendgrid/) and its PDF attachments under
+    `attachments_dir`. Files of an earlier run in those folders are replaced; "now" in the data
+    is noon, Paris time, on `today`."""
     if emails < 1:
         raise ValueError("emails must be at least 1")
     out_dir, attachments_dir = Path(out_dir), Path(attachments_dir)
     world = build_world(seed, today or date.today(), emails)
+    clear_previous_run(out_dir)
     renderer = Renderer(world, out_dir, attachments_dir)
     reported = 0
-    for key in world.order:
-        renderer.thread(key)
-        if progress and renderer.mails - reported >= PROGRESS_EVERY:
-            reported = renderer.mails
-            progress(reported)
-    files, provider_events = renderer.finish()
+    try:
+        for key in world.order:
+            renderer.thread(key)
+            if progress and renderer.mails - reported >= PROGRESS_EVERY:
+                reported = renderer.mails
+                progress(reported)
+        files, provider_events = renderer.finish()
+    except BaseException:
+        renderer.abandon()
+        raise
     if progress and reported != renderer.mails:
         progress(renderer.mails)
     stories = {name: renderer.stories.get(name, 0) for name in STORIES}

@@ -121,25 +121,27 @@ def _daytime(rng: random.Random, t: float) -> float:
 
 def decide(rng: random.Random, ts: int, email_type: str, kind: str, rcpt: Rcpt, provider: str,
            code: str, link: str, ctx: Context) -> tuple[list[Ev], list[str]]:
-    """Events for one mail requested at `ts`, and the stories it belongs to."""
-    if not code:
-        code = _window_code(ctx, rcpt.email, ts)
-    if not code and ctx.incident[0] <= ts < ctx.incident[1]:
-        code = "dmarc"
+    """Events for one mail requested at `ts`, and the stories it belongs to. `code` is a
+    scripted outcome (see `stories`); "last" marks a prospect's last mail."""
+    if code in ("", "last"):
+        window = _window_code(ctx, rcpt.email, ts)
+        if window:
+            code = window
+        elif ctx.incident[0] <= ts < ctx.incident[1]:
+            code = "dmarc"
     ms = ts * 1000 + rng.randint(120, 2_600)
     tags: list[str] = []
     if code == "no_events":
         return [], ["waiting"]
     if code == "stuck":
         return [Ev(ms, "accepted")], ["stuck"]
+    head = [Ev(ms, "accepted")] if provider == "sendgrid" else []  # SendGrid processes drops
     if rcpt.operator == "typo":
         failure = "invalid" if provider == "sendgrid" or rng.random() < 0.8 else "error"
-        head = [Ev(ms, "accepted")] if provider == "sendgrid" else []
-        return [*head, Ev(ms + 40, failure, "Invalid")], ["address_typo"]
+        return _cut([*head, Ev(ms + 40, failure, "Invalid")], ctx), ["address_typo"]
     if code.startswith("suppressed_"):
         cause = code.removeprefix("suppressed_")
-        head = [Ev(ms, "accepted")] if provider == "sendgrid" else []
-        return [*head, Ev(ms + 30, "suppressed", "", cause)], ["suppressed"]
+        return _cut([*head, Ev(ms + 30, "suppressed", "", cause)], ctx), ["suppressed"]
     evs = [Ev(ms, "accepted")]
     t = _receiver_side(rng, rcpt, provider, code, ms + rng.randint(800, 9_000), evs, tags)
     if t < 0:

@@ -19,6 +19,19 @@ from pipeline.demo.spool import Spool, Spools, json_array_batches
 from pipeline.demo.stories import incident_bounds
 
 BREVO_CSV_MONTH = 7  # 0-based month of the period exported as a console CSV
+OWN_FILES = {  # what a run writes: an earlier run's files are replaced, nothing else is touched
+    "sendlog": ("envois-*.csv", "envois-*.jsonl"),
+    "brevo": ("brevo-webhooks-*.jsonl", "brevo-logs-*.csv"),
+    "sendgrid": ("sendgrid-webhooks-*.jsonl", "sendgrid-activity-*.csv"),
+}
+
+
+def clear_previous_run(out_dir: Path) -> None:
+    """Remove the files (and scratch spools) an earlier demo run left in `out_dir`."""
+    for folder, patterns in OWN_FILES.items():
+        for pattern in (*patterns, ".*.spool"):
+            for path in (out_dir / folder).glob(pattern):
+                path.unlink()
 
 
 class Outputs:
@@ -93,6 +106,10 @@ class Outputs:
 
     def seal_all(self) -> None:
         self.spools.seal_all()
+
+    def discard(self) -> None:
+        """After a failure: close and delete the scratch spools."""
+        self.spools.discard()
 
     def files(self) -> list[Path]:
         """Written files in ingest order: send logs, Brevo, SendGrid webhooks, the activity CSV."""

@@ -62,9 +62,9 @@ class Renderer:
 
     def _mail(self, rng: random.Random, key: int, about: content.About, p: Planned,
               code: str) -> None:
-        w = self.w
+        """One mail: its send-log record, then what the provider reported about it."""
         email, name, greeting, contact_id = self._recipient(p)
-        provider = "brevo" if p.ts < w.period.switch else "sendgrid"
+        provider = "brevo" if p.ts < self.w.period.switch else "sendgrid"
         self.serial += 1
         token = f"{rng.getrandbits(128):032x}"
         if provider == "brevo":
@@ -72,35 +72,36 @@ class Renderer:
         else:
             mid = sendgrid.x_message_id(rng.getrandbits(128))
             pixel = SENDGRID_PIXEL.format(t=token)
-        company = self._company_name(key, p)
-        invoice = self.docs.invoice_number(key, p.company)
-        written = self.writer.write(about, p.email_type, p.variant, p.kind, greeting, company,
-                                invoice, token, pixel)
+        written = self.writer.write(about, p.email_type, p.variant, p.kind, greeting,
+                                    self._company_name(key, p),
+                                    self.docs.invoice_number(key, p.company), token, pixel)
         sender = self._sender(p)
-        session = key < OPPORTUNITY_BASE
         record = {
             "send_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "requested_at": p.ts, "provider": provider, "provider_message_id": mid,
-            "session_id": about.key if session else None,
-            "session_name": self.docs.session_name(key) if session else None,
-            "session_place": about.place if session else None,
-            "session_start": about.start if session else None,
-            "session_end": about.end if session else None,
-            "opportunity_id": None if session else about.key,
+            **self._about_fields(key, about),
             "email_type": p.email_type, "sender_email": sender, "recipient_email": email,
             "recipient_name": name, "recipient_kind": p.kind, "contact_id": contact_id,
             "subject": written.subject, "body_html": written.html, "body_text": written.text,
             "attachments": tuple(self.docs.attachment(key, kind, p)
                                  for kind in written.attachments),
         }
-        fmt = self.out.sendlog_format(p.ts)
-        self.out.sendlog(p.ts, self.encoder.encode(fmt, record))
+        self.out.sendlog(p.ts, self.encoder.encode(self.out.sendlog_format(p.ts), record))
         self.mails += 1
         rcpt = self._rcpt(email)
         evs, tags = outcomes.decide(rng, p.ts, p.email_type, p.kind, rcpt, provider, code,
                                     written.link, self.ctx)
         self.stories.update(tags)
         self._events(provider, evs, rcpt, mid, written.subject, sender, p.email_type, p.ts)
+
+    def _about_fields(self, key: int, about: content.About) -> dict[str, object]:
+        """The send-log fields naming the session (or, for free-text mails, the opportunity)."""
+        if key >= OPPORTUNITY_BASE:
+            return {"session_id": None, "session_name": None, "session_place": None,
+                    "session_start": None, "session_end": None, "opportunity_id": about.key}
+        return {"session_id": about.key, "session_name": self.docs.session_name(key),
+                "session_place": about.place, "session_start": about.start,
+                "session_end": about.end, "opportunity_id": None}
 
     def _events(self, provider: str, evs: list[outcomes.Ev], rcpt: outcomes.Rcpt, mid: str,
                 subject: str, sender: str, tag: str, ts: int) -> None:
@@ -172,6 +173,9 @@ class Renderer:
     def finish(self) -> tuple[list[Path], int]:
         self.out.seal_all()
         return self.out.files(), self.out.provider_events
+
+    def abandon(self) -> None:
+        self.out.discard()
 
 
 def _operators(world: World) -> dict[str, str]:

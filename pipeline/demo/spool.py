@@ -61,6 +61,14 @@ class Spool:
         return self.final
 
 
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._scratch is not None:
+            self._scratch.unlink(missing_ok=True)
+
+
 def _index(path: Path, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     keys = np.empty(count, dtype=np.int64)
     offsets = np.empty(count, dtype=np.int64)
@@ -111,6 +119,11 @@ class Spools:
     def seal_all(self) -> None:
         for key in list(self.spools):
             self._seal(key)
+
+    def discard(self) -> None:
+        for spool in self.spools.values():
+            spool.discard()
+        self.spools.clear()
 
     def _seal(self, key: str) -> None:
         spool = self.spools.pop(key)
