@@ -131,7 +131,8 @@ def _add_months(day: date, months: int) -> date:
 
 @dataclass
 class Period:
-    """The 18 calendar months ending with `today`'s month; month 13 starts the SendGrid era."""
+    """The 18 calendar months ending with `today`'s month; month 13 starts the SendGrid era.
+    Also fixes when the DMARC incident happened and which Brevo month is a CSV export."""
 
     today: date
     months: int = 18
@@ -167,6 +168,16 @@ class Period:
         index = min(max(bisect.bisect_right(self.month_starts, t) - 1, 0), self.months - 1)
         self._last_month = (self.month_starts[index], self.month_starts[index + 1], index)
         return index
+
+    @property
+    def incident(self) -> tuple[int, int]:
+        """The DMARC incident: the calendar month three months before today's month."""
+        return self.month_bounds(self.months - 4)
+
+    @property
+    def brevo_export_month(self) -> int:
+        """The month whose Brevo events come as a console CSV export instead of webhooks."""
+        return min(7, self.months - self.sendgrid_months - 1)
 
     def month_label(self, index: int) -> str:
         return _add_months(self.first_day, index).strftime("%Y-%m")

@@ -16,9 +16,7 @@ from pathlib import Path
 from pipeline.demo import brevo, sendgrid, sendlog
 from pipeline.demo.clock import DAY, Period, fmt_local
 from pipeline.demo.spool import Spool, Spools, json_array_batches
-from pipeline.demo.stories import incident_bounds
 
-BREVO_CSV_MONTH = 7  # 0-based month of the period exported as a console CSV
 OWN_FILES = {  # what a run writes: an earlier run's files are replaced, nothing else is touched
     "sendlog": ("envois-*.csv", "envois-*.jsonl"),
     "brevo": ("brevo-webhooks-*.jsonl", "brevo-logs-*.csv"),
@@ -40,7 +38,7 @@ class Outputs:
         self.spools = Spools()
         self.provider_events = 0
         self._months = period.months
-        lo, _ = incident_bounds(period)
+        lo, _ = period.incident
         self.activity_window = ((lo - 7 * DAY) * 1000, (lo + 7 * DAY) * 1000)
         self._order: list[str] = []
         for m in range(period.months):
@@ -52,7 +50,7 @@ class Outputs:
                 sendlog.header(fmt), end))
         for m in range(period.months):
             end, label = period.month_starts[m + 1] * 1000, period.month_label(m)
-            if m == BREVO_CSV_MONTH:
+            if m == period.brevo_export_month:
                 self._add("brevo-csv", Spool(out_dir / "brevo" / f"brevo-logs-{label}.csv",
                                              brevo.CSV_HEADER, end, descending=True))
             else:
@@ -80,7 +78,7 @@ class Outputs:
         self.spools.spools[f"sendlog-{self.period.month_index(ts)}"].add(ts * 1000, row)
 
     def is_brevo_csv(self, ms: int) -> bool:
-        return self.period.month_index(ms // 1000) == BREVO_CSV_MONTH
+        return self.period.month_index(ms // 1000) == self.period.brevo_export_month
 
     def brevo(self, ms: int, line: bytes) -> None:
         self._provider(f"brevo-{self.period.month_index(ms // 1000)}", ms, line)

@@ -17,7 +17,6 @@ from pipeline.demo import brevo, catalog, content, outcomes, sendgrid, sendlog
 from pipeline.demo.documents import Documents
 from pipeline.demo.outputs import Outputs
 from pipeline.demo.planning import CLIENT, COMPANY, LEARNER, Planned
-from pipeline.demo.stories import incident_bounds
 from pipeline.demo.threads import seed_for
 from pipeline.demo.world import CONSOLE_BASE, OPPORTUNITY_BASE, World
 
@@ -36,7 +35,7 @@ class Renderer:
         self.brevo_csv = brevo.CsvExport()
         self.activity = sendgrid.ActivityCsv()
         self.ctx = outcomes.Context(cutoff=world.period.now - 600,
-                                    incident=incident_bounds(world.period),
+                                    incident=world.period.incident,
                                     windows=world.book.windows)
         self.operators = _operators(world)
         self.stories: Counter[str] = Counter()

@@ -36,18 +36,17 @@ class StoryBook:
         self.forced.setdefault(key, {}).setdefault(index, code)
 
 
-def incident_bounds(period: Period) -> tuple[int, int]:
-    """The DMARC incident: the whole calendar month three months before today's month."""
-    return period.month_bounds(period.months - 4)
-
-
 class StoryScout:
     """Sees every planned mail once, in thread order, and keeps story candidates."""
 
     def __init__(self, seed: int, period: Period, people: People, stuck: int) -> None:
         self.rng = random.Random(seed * 31 + 5)
         self.period, self.people = period, people
-        self.incident = incident_bounds(period)
+        csv_month = period.brevo_export_month
+        # Story mails must stay in one provider's era and show their reasons: clear of the
+        # Brevo month exported as CSV (no reason column) and of the DMARC incident.
+        self._avoid = [(period.month_starts[csv_month - 1], period.month_starts[csv_month + 1]),
+                       period.incident]
         self.stuck_wanted = stuck
         self.latest: list[tuple[int, int, int]] = []  # the very last mails: no event yet
         self.recent: list[tuple[int, int, int]] = []  # the last ones before two hours ago
@@ -55,29 +54,41 @@ class StoryScout:
         self.seen: dict[str, int] = {}
 
     def see(self, key: int, plans: list[Planned]) -> None:
-        p_now, switch = self.period.now, self.period.switch
-        brevo_lo, brevo_hi = self.period.month_starts[1], self.period.month_starts[11]
-        latest, recent, before = self.latest, self.recent, p_now - 2 * 3600
+        before = self.period.now - 2 * 3600
+        latest, recent = self.latest, self.recent
         for j, p in enumerate(plans):
             ts = p.ts
             _keep_top(latest, (ts, key, j), 2)
             if ts < before:
                 _keep_top(recent, (ts, key, j), self.stuck_wanted + 2)
-            if p.email_type not in ("facture", "convention", "convocation"):
-                continue
-            era = ("b" if brevo_lo <= ts < brevo_hi else
-                   "s" if switch <= ts < p_now - 20 * DAY and not self._in_incident(ts)
-                   else "")
-            if not era:
-                continue
-            if p.kind == COMPANY and p.email_type == "facture":
-                self._offer(f"async_{era}", key, j, p)
+            if p.email_type == "facture" and p.kind == COMPANY:
+                era = self._era(ts, 0, 3 * DAY)
+                if era:
+                    self._offer(f"async_{era}", key, j, p)
             elif p.email_type == "convention" and key < 10**9:
-                self._offer(f"unknown_{era}", key, j, p, 3)
-            elif p.kind == LEARNER and p.email_type == "convocation" and not p.variant:
+                # programme before, certificat after; the company's mailbox is not Gmail's:
+                # the DMARC incident may overlap
+                era = self._era(ts, 35 * DAY, 60 * DAY, incident_ok=True)
+                if era:
+                    self._offer(f"unknown_{era}", key, j, p, 3)
+            elif p.email_type == "convocation" and p.kind == LEARNER and not p.variant:
+                era = self._era(ts, 0, 40 * DAY)
                 personal = self.people.l_domain[p.ref] >= 0
-                for story in (("full", "typo") if personal else ("dead",)):
+                for story in (("full", "typo") if personal else ("dead",)) if era else ():
                     self._offer(f"{story}_{era}", key, j, p, 3)
+
+    def _era(self, ts: int, before: int, after: int, incident_ok: bool = False) -> str:
+        """'b' (Brevo) or 's' (SendGrid) when a story's mails, from `before` ahead of `ts` to
+        `after` it, all fall in that provider's era and in no month to avoid; else ''."""
+        lo, hi = ts - before, ts + after
+        avoid = self._avoid[:1] if incident_ok else self._avoid
+        if any(a < hi and lo < b for a, b in avoid):
+            return ""
+        if self.period.month_starts[1] <= lo and hi < self.period.switch:
+            return "b"
+        if self.period.switch <= lo and hi < self.period.now - 5 * DAY:
+            return "s"
+        return ""
 
     def _first_free(self, story: str, era: str, taken: set[int]
                     ) -> tuple[int, int, Planned] | None:
@@ -87,9 +98,6 @@ class StoryScout:
                 taken.add(candidate[2].ref)
                 return candidate
         return None
-
-    def _in_incident(self, ts: int) -> bool:
-        return self.incident[0] <= ts < self.incident[1]
 
     def _offer(self, name: str, key: int, j: int, p: Planned, size: int = 1) -> None:
         n = self.seen[name] = self.seen.get(name, 0) + 1
