@@ -80,7 +80,7 @@ class SendLogEncoder:
             r["recipient_email"], r["recipient_name"], r["recipient_kind"], r["contact_id"],
             r["subject"],
         ]
-        head = ";".join(_csv_cell(v) for v in small).encode("cp1252" if excel else "utf-8")
+        head = _encode(fmt, ";".join(_csv_cell(v) for v in small))
         return b"".join([
             head, b';"', self._segments(fmt, r["body_html"]), b'";"',
             self._segments(fmt, r["body_text"]), b'";', self._attachments(fmt, r["attachments"]),
@@ -105,7 +105,7 @@ class SendLogEncoder:
         if cached is None:
             text = _json([a.as_dict() for a in attachments])
             cached = self._cache[key] = (text.encode("utf-8") if fmt == "jsonl"
-                                         else _csv_cell(text).encode("cp1252"))
+                                         else _encode(fmt, _csv_cell(text)))
         return cached
 
 
@@ -113,7 +113,12 @@ def _escape(fmt: str, text: str) -> bytes:
     """The inside of a quoted JSON string or CSV cell."""
     if fmt == "jsonl":
         return _json(text)[1:-1].encode("utf-8")
-    return text.replace('"', '""').encode("cp1252" if fmt == "excel" else "utf-8")
+    return _encode(fmt, text.replace('"', '""'))
+
+
+def _encode(fmt: str, text: str) -> bytes:
+    """Excel writes "ANSI" (Windows-1252): what it cannot represent becomes '?'."""
+    return text.encode("cp1252", errors="replace") if fmt == "excel" else text.encode("utf-8")
 
 
 def _csv_cell(value: str | None) -> str:
