@@ -47,15 +47,17 @@ def file_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
-def csv_layout(path: Path) -> CsvLayout:
-    """Encoding, delimiter (, ; or tab, from the header line) and header names."""
-    encoding = file_encoding(path)
+def csv_layout(path: Path, delimiter: str | None = None, encoding: str | None = None) -> CsvLayout:
+    """Encoding, delimiter (, ; or tab, from the header line) and header names; a delimiter or
+    encoding given by the caller (a column mapping) replaces the detected one."""
+    encoding = encoding or file_encoding(path)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline()
-    counts = {d: first.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d])
-    if counts[delimiter] == 0:
-        delimiter = ","
+    if delimiter is None:
+        counts = {d: first.count(d) for d in (";", ",", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d])
+        if counts[delimiter] == 0:
+            delimiter = ","
     header = next(csv.reader([first], delimiter=delimiter), [])
     names = tuple(name.strip().strip("\ufeff") for name in header)
     return CsvLayout(encoding, delimiter, names)
