@@ -50,12 +50,22 @@ CREATE OR REPLACE TEMP MACRO email_address(text) AS (
 );
 
 -- Epoch numbers: milliseconds when too large to be seconds (Brevo's ts_epoch is either).
+-- Values beyond year 5000 (or NaN, infinite) are unreadable, not an error that stops the file.
 CREATE OR REPLACE TEMP MACRO epoch_time(x) AS (
     CASE
         WHEN TRY_CAST(x AS DOUBLE) IS NULL THEN NULL
-        WHEN TRY_CAST(x AS DOUBLE) > 100000000000 THEN to_timestamp(TRY_CAST(x AS DOUBLE) / 1000)
-        WHEN TRY_CAST(x AS DOUBLE) > 0 THEN to_timestamp(TRY_CAST(x AS DOUBLE))
+        WHEN TRY_CAST(x AS DOUBLE) BETWEEN 100000000000 AND 99999999999999
+            THEN to_timestamp(TRY_CAST(x AS DOUBLE) / 1000)
+        WHEN TRY_CAST(x AS DOUBLE) > 0 AND TRY_CAST(x AS DOUBLE) < 100000000000
+            THEN to_timestamp(TRY_CAST(x AS DOUBLE))
     END
+);
+
+-- Epoch seconds or milliseconds as a column mapping declares them, with the same guard.
+CREATE OR REPLACE TEMP MACRO epoch_seconds(x, per_second) AS (
+    CASE WHEN TRY_CAST(x AS DOUBLE) / per_second > 0
+              AND TRY_CAST(x AS DOUBLE) / per_second < 100000000000
+         THEN to_timestamp(TRY_CAST(x AS DOUBLE) / per_second) END
 );
 
 -- A wall-clock time written without zone, in the configured zone (the session TimeZone).
