@@ -7,8 +7,7 @@ that reason, no mail, the file itself still completed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import NamedTuple
 
 from tests.conftest import SAMPLES
@@ -69,11 +68,3 @@ def check_details(sample: str, expected: Details, ingest: Callable, db: Callable
             assert reason is None
         else:
             assert expected.reason_part in reason
-
-
-def write_jsonl(path: Path, records: list[Mapping]) -> Path:
-    import json
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path

@@ -201,3 +201,11 @@ def test_ses_sns_notification_and_raw_record_give_the_same_event(ingest, db, wri
     raw = write("raw.json", sns["Message"])
     first, second = ingest(SAMPLES / "amazon_ses/spatie_sns_bounce_permanent_gmail.json", raw)
     assert (first.records_loaded, second.records_loaded, second.records_duplicate) == (1, 0, 1)
+
+
+def test_all_amazon_ses_samples_ingest_together_without_fatal_error(ingest) -> None:
+    reports = ingest(SAMPLES / "amazon_ses")
+    assert len(reports) == len(EXPECTED_STATUS)
+    assert all(r.status == "completed" for r in reports)
+    refused = sum(isinstance(e, Refused) for e in EXPECTED_STATUS.values())
+    assert sum(r.records_rejected > 0 for r in reports) == refused

@@ -136,3 +136,11 @@ def test_mailgun_empty_bot_flag_is_a_human_open(ingest, db) -> None:
     ingest(SAMPLES / "mailgun/docs_opened.json")  # "bot": ""
     row = db().execute("SELECT open_count, machine_open_count FROM email_history").fetchone()
     assert row == (1, 0)
+
+
+def test_all_mailgun_samples_ingest_together_without_fatal_error(ingest) -> None:
+    reports = ingest(SAMPLES / "mailgun")
+    assert len(reports) == len(EXPECTED_STATUS)
+    assert all(r.status == "completed" for r in reports)
+    refused = sum(isinstance(e, Refused) for e in EXPECTED_STATUS.values())
+    assert sum(r.records_rejected > 0 for r in reports) == refused

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.conftest import SAMPLES
-from tests.sample_checks import Details, check_details, check_status, samples_on_disk
+from tests.sample_checks import Details, Refused, check_details, check_status, samples_on_disk
 
 EXPECTED_STATUS = {
     "mailjet/anymail_blocked_typofix.json": "send_error",
@@ -119,3 +119,11 @@ def test_mailjet_apple_prefetch_user_agent_is_a_machine_open(ingest, db, write) 
     ingest(write("mpp.json", json.dumps(doc)))
     row = db().execute("SELECT status, open_count, machine_open_count FROM email_history")
     assert row.fetchone() == ("opened", 0, 1)
+
+
+def test_all_mailjet_samples_ingest_together_without_fatal_error(ingest) -> None:
+    reports = ingest(SAMPLES / "mailjet")
+    assert len(reports) == len(EXPECTED_STATUS)
+    assert all(r.status == "completed" for r in reports)
+    refused = sum(isinstance(e, Refused) for e in EXPECTED_STATUS.values())
+    assert sum(r.records_rejected > 0 for r in reports) == refused

@@ -119,7 +119,7 @@ def _table(
             path, f"[{key}]", "missing table" if value is None else "must be a table"
         )
     unknown = sorted(set(value) - keys) if keys is not None else []
-    if unknown:
+    if keys is not None and unknown:
         raise MappingError(
             path, f"{key}.{unknown[0]}", f"unknown key (expected: {', '.join(sorted(keys))})"
         )
@@ -231,7 +231,8 @@ def _encoding(path: Path, value: Any) -> str | None:
 def _labels(path: Path, table: dict) -> tuple[Label, ...]:
     if not table:
         raise MappingError(path, "[events]", "map at least one provider label to an event")
-    labels, seen = [], {}
+    labels: list[Label] = []
+    seen: dict[str, tuple[str, tuple[str, str | None, bool]]] = {}
     for raw_label, value in table.items():
         key = f"events.{raw_label!r}"
         label = _label(path, key, raw_label, value)
