@@ -40,11 +40,17 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @_DB_OPTION
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Column mapping (TOML) for another provider's CSV export; see docs/mappings.md.",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def ingest(db_path: Path | None, paths: tuple[Path, ...]) -> None:
+def ingest(db_path: Path | None, mapping: Path | None, paths: tuple[Path, ...]) -> None:
     """Ingest files or folders (recursively): send logs and provider event files."""
     settings = _settings(db_path)
-    reports = _ingest_with_progress(list(paths), settings)
+    reports = _ingest_with_progress(list(paths), settings, mapping=mapping)
     _print_reports(reports)
     if any(not r.ok for r in reports):
         sys.exit(1)
@@ -136,7 +142,9 @@ def _settings(db_path: Path | None) -> Settings:
         raise click.ClickException(str(e)) from e
 
 
-def _ingest_with_progress(paths: list[Path], settings: Settings) -> list[FileReport]:
+def _ingest_with_progress(
+    paths: list[Path], settings: Settings, mapping: Path | None = None
+) -> list[FileReport]:
     files = list(expand_paths(paths))
     with tqdm(total=len(files), unit="file", desc="ingesting", file=sys.stderr) as bar:
 
@@ -145,7 +153,7 @@ def _ingest_with_progress(paths: list[Path], settings: Settings) -> list[FileRep
             bar.update(1)
 
         try:
-            return ingest_paths(files, settings, on_file=advance)
+            return ingest_paths(files, settings, mapping=mapping, on_file=advance)
         except PipelineError as e:
             raise click.ClickException(str(e)) from e
 

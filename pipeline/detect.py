@@ -35,6 +35,12 @@ def detect_format(path: Path, readers: tuple[ReaderSpec, ...] = READERS) -> Read
         raise InputFileError(path, "the file is empty")
     if text[0] in "[{":
         return _match(path, "json", _first_json_sample(path), readers)
+    for spec in readers:
+        # A column mapping may name its own delimiter or encoding: sniff the header read so.
+        if spec.container == "csv" and (spec.delimiter or spec.encoding):
+            own = csv_layout(path, spec.delimiter, spec.encoding).header
+            if spec.recognises(frozenset(name.lower() for name in own)):
+                return spec
     header = frozenset(name.lower() for name in csv_layout(path).header)
     return _match(path, "csv", header, readers)
 

@@ -20,6 +20,7 @@ from pipeline.detect import detect_format
 from pipeline.errors import InputFileError, PipelineError, StoreError
 from pipeline.merge import merge_events, merge_sends, refresh_touched_mails
 from pipeline.readers import READERS, ReaderSpec
+from pipeline.readers.mapped_csv import MappingError, load_mapping
 from pipeline.runs import (
     FileReport,
     earlier_ingest_of,
@@ -43,9 +44,17 @@ def ingest_paths(
     settings: Settings,
     *,
     readers: tuple[ReaderSpec, ...] = READERS,
+    mapping: Path | str | None = None,
     on_file: Progress | None = None,
 ) -> list[FileReport]:
-    """Ingest files and folders (recursively) into the store named by `settings`."""
+    """Ingest files and folders (recursively) into the store named by `settings`.
+
+    `mapping` names a column mapping file (TOML, docs/mappings.md): CSV files that have its
+    columns are read through it, before any built-in reader is tried. A mapping that cannot be
+    used raises MappingError before anything is ingested.
+    """
+    if mapping is not None:
+        readers = (load_mapping(mapping), *readers)
     files = list(expand_paths(paths))
     reports: list[FileReport] = []
     with open_writer(settings) as writer:
@@ -195,4 +204,11 @@ def _record_alone(
     return report
 
 
-__all__ = ["FileReport", "PipelineError", "expand_paths", "ingest_file", "ingest_paths"]
+__all__ = [
+    "FileReport",
+    "MappingError",
+    "PipelineError",
+    "expand_paths",
+    "ingest_file",
+    "ingest_paths",
+]

@@ -43,6 +43,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> 
         "CREATE OR REPLACE TEMP TABLE stage_rejects (line BIGINT, raw VARCHAR, reason VARCHAR)"
     )
     _load_raw(con, path, spec)
+    if spec.prepare is not None:
+        spec.prepare(con)
     columns = EVENT_COLUMNS if spec.kind == "events" else SEND_COLUMNS
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE staged AS "
@@ -130,7 +132,7 @@ def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
-    layout = csv_layout(path)
+    layout = csv_layout(path, spec.delimiter, spec.encoding)
     header = [name.lower() for name in layout.header]
     _require_columns(path, spec, header)
     width = len(header)

@@ -126,3 +126,25 @@ def test_a_refused_file_does_not_stop_the_others(ingest, db, write) -> None:
     reports = ingest(write("empty.json", "  \n"), EVENTS / "brevo_webhooks.jsonl")
     assert [r.status for r in reports] == ["refused", "completed"]
     assert db().execute("SELECT count(*) FROM email_history").fetchone()[0] == 2
+
+
+def test_a_json_array_element_with_non_utf8_bytes_is_refused_alone(ingest, db, write) -> None:
+    elements = json.loads((SAMPLES / "sendgrid/docs_all_event_types.json").read_text())[:3]
+    parts = [json.dumps(e).encode() for e in elements]
+    parts[1] = parts[1].replace(b'"email"', b'"\xe9mail"', 1)  # Windows-1252 'é'
+    (report,) = ingest(write("mixed.json", b"[\n" + b",\n".join(parts) + b"\n]\n"))
+    assert report.status == "completed"
+    assert (report.records_loaded, report.records_rejected) == (2, 1)
+    assert db().execute("SELECT line, reason FROM ingest_rejects").fetchall() == [
+        (3, "not valid UTF-8 text")
+    ]
+
+
+def test_a_csv_field_longer_than_the_csv_modules_default_limit_loads(ingest, db, write) -> None:
+    body = "<p>" + "x" * 300_000 + "</p>"
+    text = (
+        "send_id,requested_at,provider,recipient_email,body_html\n"
+        f'M-1,2026-01-05T10:00:00Z,brevo,a@exemple.fr,"{body}"\n'
+    )
+    (report,) = ingest(write("long.csv", text))
+    assert (report.status, report.records_loaded) == ("completed", 1)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import duckdb
 
 # Columns every events staging query returns, in this order.
 EVENT_COLUMNS: tuple[str, ...] = (
@@ -89,6 +92,11 @@ class ReaderSpec:
     stage_sql: str
     required_columns: tuple[str, ...] = ()  # CSV/Parquet: refuse the file when any is missing
     optional_columns: tuple[str, ...] = ()  # CSV/Parquet: added as empty when missing
+    # CSV: read with this delimiter / encoding instead of the detected ones.
+    delimiter: str | None = None
+    encoding: str | None = None
+    # Run before stage_sql, e.g. to fill a temp table of values bound as parameters.
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None
 
     def recognises(self, sample: Any) -> bool:
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,10 @@ import pyarrow as pa
 from pipeline.errors import InputFileError
 
 CHUNK_RECORDS = 100_000
+# The csv module refuses fields over 128 KiB by default; a long HTML body is legitimate.
+csv.field_size_limit(64 * 1024 * 1024)
 _BOM = codecs.BOM_UTF8
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes decoded with errors="surrogateescape"
 
 
 @dataclass(frozen=True)
@@ -47,15 +51,17 @@ def file_encoding(path: Path) -> str:
     return "utf-8-sig"
 
 
-def csv_layout(path: Path) -> CsvLayout:
-    """Encoding, delimiter (, ; or tab, from the header line) and header names."""
-    encoding = file_encoding(path)
+def csv_layout(path: Path, delimiter: str | None = None, encoding: str | None = None) -> CsvLayout:
+    """Encoding, delimiter (, ; or tab, from the header line) and header names; a delimiter or
+    encoding given by the caller (a column mapping) replaces the detected one."""
+    encoding = encoding or file_encoding(path)
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline()
-    counts = {d: first.count(d) for d in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda d: counts[d])
-    if counts[delimiter] == 0:
-        delimiter = ","
+    if delimiter is None:
+        counts = {d: first.count(d) for d in (";", ",", "\t")}
+        delimiter = max(counts, key=lambda d: counts[d])
+        if counts[delimiter] == 0:
+            delimiter = ","
     header = next(csv.reader([first], delimiter=delimiter), [])
     names = tuple(name.strip().strip("\ufeff") for name in header)
     return CsvLayout(encoding, delimiter, names)
@@ -70,7 +76,7 @@ def csv_records(path: Path, layout: CsvLayout) -> Iterator[pa.Table]:
         next(reader, None)  # header
         lines.take()
         batch: list[tuple[int, str, list[str]]] = []
-        for fields in reader:
+        for fields in _csv_rows(reader, path, lines):
             start_line, raw = lines.take()
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
@@ -80,6 +86,15 @@ def csv_records(path: Path, layout: CsvLayout) -> Iterator[pa.Table]:
                 batch = []
         if batch:
             yield _csv_table(batch, columns)
+
+
+def _csv_rows(reader: Iterator[list[str]], path: Path, lines: _LineRecorder) -> Iterator[list[str]]:
+    """The reader's rows; a CSV the csv module cannot parse on refuses the file, naming the line."""
+    try:
+        yield from reader
+    except csv.Error as e:
+        start_line, _ = lines.take()
+        raise InputFileError(path, f"unreadable CSV from line {start_line}: {e}") from e
 
 
 def json_records(path: Path) -> Iterator[pa.Table]:
@@ -234,19 +249,27 @@ def _json_lines(path: Path) -> Iterator[pa.Table]:
 
 
 def _json_document(path: Path) -> Iterator[pa.Table]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputFileError(path, f"not valid UTF-8 text (byte {e.start + 1})") from e
+    # Bytes that are not UTF-8 become lone surrogates: the records holding one are refused
+    # alone (a JSON array written by a tool with the wrong encoding keeps its clean elements).
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     decoder = json.JSONDecoder()
     start = _skip_ws(text, 0)
     if start < len(text) and text[start] == "[":
         rows = list(_array_elements(text, start, decoder))
     else:
         rows = list(_top_level_values(text, start, decoder))
+    rows = [_flag_undecodable(row) for row in rows]
     for i in range(0, len(rows), CHUNK_RECORDS):
         yield _json_table(rows[i : i + CHUNK_RECORDS])
+
+
+def _flag_undecodable(
+    row: tuple[int, str | None, str | None],
+) -> tuple[int, str | None, str | None]:
+    line, raw, error = row
+    if raw is None or not _UNDECODABLE.search(raw):
+        return row
+    return line, _UNDECODABLE.sub("\ufffd", raw), error or "not valid UTF-8 text"
 
 
 def _array_elements(
