@@ -49,10 +49,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_app(script: str | Path, *, timeout: float = 60) -> Iterator[str]:
-    """Run `streamlit run script` on a free port; yield its URL; stop it afterwards."""
+def streamlit_app(
+    script: str | Path, *, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run `streamlit run script` on a free port (with `env` added to the environment, e.g. a
+    DemoStore's); yield its URL; stop it afterwards."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {
+        **os.environ,
+        **(env or {}),
+        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+    }
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / script),
         "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -112,3 +114,47 @@ def copy_samples(names: Iterable[str], dest: Path) -> list[Path]:
         shutil.copy(SAMPLES / name, target)
         out.append(target)
     return out
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    """A small demo store built once per test session through the real generator and pipeline."""
+
+    db_path: Path
+    attachments_dir: Path
+    today: date
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for an app (AppTest or `streamlit run`) reading this store."""
+        return {"MAILTRAIL_DB": str(self.db_path), "MAILTRAIL_ATTACHMENTS": str(self.attachments_dir)}
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.db_path), read_only=True)
+
+
+DEMO_TODAY = date(2026, 11, 20)
+DEMO_EMAILS = 4_000
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
+    """4 000 demo mails over the 18 months ending on DEMO_TODAY (stories included). Read only."""
+    from pipeline.demo import generate_demo
+
+    folder = tmp_path_factory.mktemp("demo")
+    config = Settings.from_env(
+        environ={}, db_path=folder / "mailtrail.duckdb", attachments_dir=folder / "attachments"
+    )
+    result = generate_demo(folder / "in", config.attachments_dir, emails=DEMO_EMAILS, today=DEMO_TODAY)
+    reports = ingest_paths(result.files, config)
+    assert all(r.ok for r in reports), [r for r in reports if not r.ok]
+    return DemoStore(config.db_path, config.attachments_dir, DEMO_TODAY)
+
+
+@pytest.fixture
+def demo_env(demo_store: DemoStore, monkeypatch: pytest.MonkeyPatch) -> DemoStore:
+    """The demo store, with this test's environment (MAILTRAIL_DB, …) pointing at it."""
+    for name, value in demo_store.env.items():
+        monkeypatch.setenv(name, value)
+    return demo_store

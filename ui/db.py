@@ -19,9 +19,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-@st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    """The app's settings, read once from the environment (MAILTRAIL_DB, …)."""
+    """The app's settings, from the environment (MAILTRAIL_DB, …); cheap, so read on each call."""
     return Settings.from_env()
 
 
