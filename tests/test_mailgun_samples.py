@@ -139,7 +139,7 @@ def test_mailgun_empty_bot_flag_is_a_human_open(ingest, db) -> None:
 
 
 def test_all_mailgun_samples_ingest_together_without_fatal_error(ingest) -> None:
-    reports = ingest(SAMPLES / "mailgun")
+    reports = ingest(*(SAMPLES / name for name in EXPECTED_STATUS))
     assert len(reports) == len(EXPECTED_STATUS)
     assert all(r.status == "completed" for r in reports)
     refused = sum(isinstance(e, Refused) for e in EXPECTED_STATUS.values())

@@ -122,7 +122,7 @@ def test_mailjet_apple_prefetch_user_agent_is_a_machine_open(ingest, db, write) 
 
 
 def test_all_mailjet_samples_ingest_together_without_fatal_error(ingest) -> None:
-    reports = ingest(SAMPLES / "mailjet")
+    reports = ingest(*(SAMPLES / name for name in EXPECTED_STATUS))
     assert len(reports) == len(EXPECTED_STATUS)
     assert all(r.status == "completed" for r in reports)
     refused = sum(isinstance(e, Refused) for e in EXPECTED_STATUS.values())
