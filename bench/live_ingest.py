@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.eventgen import write_brevo_webhooks, write_send_log  # noqa: E402
 from tests.live_readers import ReaderLog, is_consistent  # noqa: E402
-from tests.live_support import REPO, cli, cli_env, run_ingest  # noqa: E402
+from tests.live_support import REPO, cli_env, run_ingest, start_verbose_ingest  # noqa: E402
 
 _PHASE_LINES = {
     "copy": re.compile(r"work copy ready in ([0-9.]+) s"),
@@ -47,14 +47,7 @@ def timed_ingest(db: Path, path: Path) -> dict[str, float]:
     """Run `python -m pipeline -v ingest`; wall and CPU seconds, and when each phase began."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        cli("-v", "ingest", "--db", db, path),
-        env=cli_env(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_verbose_ingest(db, path)
     assert proc.stderr is not None
     marks: dict[str, float] = {}
     for line in proc.stderr:

@@ -1,6 +1,6 @@
 """Take the README's screenshots of every page from the demo data, in headless Chromium.
 
-    PYTHONPATH=. .venv/bin/python scripts/screenshots.py [--db data/mailtrail.duckdb] [--out docs/screenshots]
+    PYTHONPATH=. .venv/bin/python scripts/screenshots.py [--db FILE] [--out docs/screenshots]
 
 Uses the demo database of `make run` (built first if missing) and Debian's Chromium. Each page is
 opened by URL, as a user's link would open it, and captured full-page at 1440 px wide.
@@ -81,19 +81,26 @@ def _fit_viewport_to_content(page) -> None:
 
 
 @click.command()
-@click.option("--db", "db_path", type=click.Path(path_type=Path), default=ROOT / "data/mailtrail.duckdb")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=ROOT / "docs/screenshots")
+@click.option(
+    "--db", "db_path", type=click.Path(path_type=Path), default=ROOT / "data/mailtrail.duckdb"
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), default=ROOT / "docs/screenshots"
+)
 @click.option("--only", multiple=True, help="Take only these shots (by name).")
 def main(db_path: Path, out_dir: Path, only: tuple[str, ...]) -> None:
     if not db_path.exists():
-        subprocess.run([sys.executable, "-m", "pipeline", "demo", "--db", str(db_path)], check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "pipeline", "demo", "--db", str(db_path)], check=True, cwd=ROOT
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     env = {"MAILTRAIL_DB": str(db_path.resolve())}
     wanted = [s for s in shots(example_ids(db_path)) if not only or s.name in only]
     profile = out_dir / ".chromium-profile"
-    with streamlit_app("dashboard.py", env=env, timeout=120) as url, chromium_context(
-        profile, width=1440, height=900
-    ) as context:
+    with (
+        streamlit_app("dashboard.py", env=env, timeout=120) as url,
+        chromium_context(profile, width=1440, height=900) as context,
+    ):
         page = context.new_page()
         for shot in wanted:
             page.goto(f"{url}/{shot.path}")

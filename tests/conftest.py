@@ -127,7 +127,10 @@ class DemoStore:
     @property
     def env(self) -> dict[str, str]:
         """Environment for an app (AppTest or `streamlit run`) reading this store."""
-        return {"MAILTRAIL_DB": str(self.db_path), "MAILTRAIL_ATTACHMENTS": str(self.attachments_dir)}
+        return {
+            "MAILTRAIL_DB": str(self.db_path),
+            "MAILTRAIL_ATTACHMENTS": str(self.attachments_dir),
+        }
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(self.db_path), read_only=True)
@@ -146,7 +149,9 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> DemoStore:
     config = Settings.from_env(
         environ={}, db_path=folder / "mailtrail.duckdb", attachments_dir=folder / "attachments"
     )
-    result = generate_demo(folder / "in", config.attachments_dir, emails=DEMO_EMAILS, today=DEMO_TODAY)
+    result = generate_demo(
+        folder / "in", config.attachments_dir, emails=DEMO_EMAILS, today=DEMO_TODAY
+    )
     reports = ingest_paths(result.files, config)
     assert all(r.ok for r in reports), [r for r in reports if not r.ok]
     return DemoStore(config.db_path, config.attachments_dir, DEMO_TODAY)

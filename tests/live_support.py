@@ -32,6 +32,20 @@ def cli(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "pipeline", *(str(a) for a in args)]
 
 
+def start_verbose_ingest(db: Path, path: Path) -> subprocess.Popen[str]:
+    """Start `python -m pipeline -v ingest --db DB PATH`; its stderr logs each phase."""
+    proc = subprocess.Popen(
+        cli("-v", "ingest", "--db", db, path),
+        env=cli_env(),
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    return proc
+
+
 def run_ingest(db: Path, *paths: Path, timeout: float = 600) -> tuple[float, str]:
     """Run `python -m pipeline ingest --db DB PATHS…`; returns (seconds, stdout). Must succeed."""
     started = time.perf_counter()
@@ -108,15 +122,7 @@ class KilledIngest:
 
 def timed_phases(db: Path, path: Path) -> dict[str, float]:
     """Run a verbose ingest to the end; seconds spent in each phase (for aiming kills)."""
-    proc = subprocess.Popen(
-        cli("-v", "ingest", "--db", db, path),
-        env=cli_env(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
+    proc = start_verbose_ingest(db, path)
     started = time.perf_counter()
     entered: dict[str, float] = {}
     for line in proc.stderr:
@@ -132,15 +138,7 @@ def timed_phases(db: Path, path: Path) -> dict[str, float]:
 def kill_ingest_in(db: Path, path: Path, phase: str, delay: float) -> KilledIngest:
     """Start an ingest, and SIGKILL it `delay` seconds after it enters `phase`."""
     marker = dict(PHASE_MARKERS)[phase]
-    proc = subprocess.Popen(
-        cli("-v", "ingest", "--db", db, path),
-        env=cli_env(),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stderr is not None
+    proc = start_verbose_ingest(db, path)
     seen: list[str] = []
     for line in proc.stderr:
         seen.append(line)

@@ -18,7 +18,9 @@ def _app(monkeypatch) -> AppTest:
 
 def test_a_mail_named_in_the_url_opens_its_detail(demo_env: DemoStore, monkeypatch) -> None:
     with demo_env.connect() as con:
-        send_id = con.execute("SELECT send_id FROM email_history ORDER BY send_id LIMIT 1").fetchone()[0]
+        send_id = con.execute(
+            "SELECT send_id FROM email_history ORDER BY send_id LIMIT 1"
+        ).fetchone()[0]
     app = _app(monkeypatch)
     app.query_params["mail"] = send_id
     app.run()
@@ -28,7 +30,9 @@ def test_a_mail_named_in_the_url_opens_its_detail(demo_env: DemoStore, monkeypat
 
 def test_the_status_picker_narrows_the_count(demo_env: DemoStore, monkeypatch) -> None:
     with demo_env.connect() as con:
-        failed = con.execute("SELECT count(*) FROM email_history WHERE status = 'undeliverable'").fetchone()[0]
+        failed = con.execute(
+            "SELECT count(*) FROM email_history WHERE status = 'undeliverable'"
+        ).fetchone()[0]
     app = _app(monkeypatch)
     app.run()
     app.multiselect(key="mails::statuses").set_value(["undeliverable"]).run()

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pipeline.queries.grid_sql import HISTORY_COLUMNS, GridFilterError, grid_order, grid_where, with_labels
+from pipeline.queries.grid_sql import (
+    HISTORY_COLUMNS,
+    GridFilterError,
+    grid_order,
+    grid_where,
+    with_labels,
+)
 from pipeline.queries.history import count_mails, history_rows
 from pipeline.queries.mail_filter import MailFilter
 from pipeline.statuses import MAIL_TYPES, STATUS_KEYS
