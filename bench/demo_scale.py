@@ -44,8 +44,14 @@ def main() -> None:
             rate = done / (now - wall)
             print(f"  {done:>11,} mails  {now - wall:7.0f} s  {rate:8,.0f} mails/s", flush=True)
 
-    result = generate_demo(args.out / "inputs", args.out / "attachments", emails=args.emails,
-                           seed=args.seed, today=args.today, progress=progress)
+    result = generate_demo(
+        args.out / "inputs",
+        args.out / "attachments",
+        emails=args.emails,
+        seed=args.seed,
+        today=args.today,
+        progress=progress,
+    )
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n_files, n_bytes = _size(args.out)

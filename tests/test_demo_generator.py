@@ -21,8 +21,20 @@ from pipeline.demo.sendlog import FIELDS
 TODAY = date(2026, 3, 18)
 PARIS = ZoneInfo("Europe/Paris")
 BREVO_CSV_LABELS = {
-    "Sent", "Delivered", "First opening", "Opened", "Loaded by proxy", "Clicked", "Deferred",
-    "Soft bounce", "Hard bounce", "Blocked", "Invalid Email", "Error", "Complaint", "Unsubscribed",
+    "Sent",
+    "Delivered",
+    "First opening",
+    "Opened",
+    "Loaded by proxy",
+    "Clicked",
+    "Deferred",
+    "Soft bounce",
+    "Hard bounce",
+    "Blocked",
+    "Invalid Email",
+    "Error",
+    "Complaint",
+    "Unsubscribed",
 }
 
 
@@ -30,8 +42,14 @@ BREVO_CSV_LABELS = {
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, Path, Path]:
     root = tmp_path_factory.mktemp("demo")
     seen: list[int] = []
-    result = generate_demo(root / "inputs", root / "attachments", emails=2000, seed=7,
-                           today=TODAY, progress=seen.append)
+    result = generate_demo(
+        root / "inputs",
+        root / "attachments",
+        emails=2000,
+        seed=7,
+        today=TODAY,
+        progress=seen.append,
+    )
     assert seen and seen[-1] == 2000
     return result, root / "inputs", root / "attachments"
 
@@ -160,7 +178,8 @@ def test_attachments_are_real_pdfs_with_their_size_and_sha256(demo, sends):
 
 
 def test_every_provider_event_belongs_to_a_logged_mail_except_console_sends(
-        demo, sends, brevo_events, sendgrid_events):
+    demo, sends, brevo_events, sendgrid_events
+):
     result, inputs, _ = demo
     logged = {str(row["provider_message_id"]) for row in sends}
     brevo_csv = [r for f in (inputs / "brevo").glob("*.csv") for r in _csv(f)]
@@ -179,8 +198,16 @@ def _x_message_id(event: dict[str, object]) -> str:
 
 def test_brevo_payloads_follow_the_live_captures(brevo_events):
     names = Counter(str(e["event"]) for e in brevo_events)
-    assert {"request", "delivered", "unique_opened", "opened", "proxy_open", "click",
-            "hard_bounce", "invalid_email"} <= set(names)
+    assert {
+        "request",
+        "delivered",
+        "unique_opened",
+        "opened",
+        "proxy_open",
+        "click",
+        "hard_bounce",
+        "invalid_email",
+    } <= set(names)
     for e in brevo_events:
         mid = str(e["message-id"])
         assert mid.startswith("<") and mid.endswith("@smtp-relay.mailin.fr>")
@@ -243,8 +270,9 @@ def test_the_dmarc_incident_blocks_gmail_for_one_month(sendgrid_events):
     assert list(months) == ["2025-12"]
 
 
-def test_delivery_and_open_rates_look_like_a_real_organisation(sends, brevo_events,
-                                                               sendgrid_events):
+def test_delivery_and_open_rates_look_like_a_real_organisation(
+    sends, brevo_events, sendgrid_events
+):
     delivered = {e["message-id"] for e in brevo_events if e["event"] == "delivered"}
     delivered |= {_x_message_id(e) for e in sendgrid_events if e["event"] == "delivered"}
     opened = {e["message-id"] for e in brevo_events if "open" in str(e["event"])}
@@ -274,8 +302,9 @@ def test_paris_offset_agrees_with_the_time_zone_database():
         assert paris_offset(t) == datetime.fromtimestamp(t, PARIS).utcoffset().total_seconds()
 
 
-def test_provider_events_never_precede_their_mail_nor_follow_the_export(sends, brevo_events,
-                                                                       sendgrid_events):
+def test_provider_events_never_precede_their_mail_nor_follow_the_export(
+    sends, brevo_events, sendgrid_events
+):
     requested = {}
     for row in sends:
         text = str(row["requested_at"])
@@ -301,8 +330,7 @@ def test_an_interrupted_run_leaves_no_scratch_files(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        generate_demo(tmp_path / "in", tmp_path / "att", emails=3000, today=TODAY,
-                      progress=stop)
+        generate_demo(tmp_path / "in", tmp_path / "att", emails=3000, today=TODAY, progress=stop)
     assert not list((tmp_path / "in").rglob("*.spool"))
 
 

@@ -22,24 +22,53 @@ _json = json.JSONEncoder(ensure_ascii=False).encode
 
 ACCOUNT_ID = 3194713
 SENDING_IPS = catalog.BREVO_IPS
-OPENER_IPS = ("80.12.93.84", "90.63.214.7", "86.245.17.190", "176.150.40.12", "92.184.106.71",
-              "78.193.66.201", "109.215.88.3", "66.249.84.41", "66.249.93.103")
+OPENER_IPS = (
+    "80.12.93.84",
+    "90.63.214.7",
+    "86.245.17.190",
+    "176.150.40.12",
+    "92.184.106.71",
+    "78.193.66.201",
+    "109.215.88.3",
+    "66.249.84.41",
+    "66.249.93.103",
+)
 PROXY_IPS = ("104.28.41.101", "104.28.86.211", "172.225.31.46", "172.226.5.88")
 CSV_HEADER = b"st_text,ts,sub,frm,email,tag,mid,link\n"
 CSV_LABELS = {
-    "request": "Sent", "delivered": "Delivered", "unique_opened": "First opening",
-    "opened": "Opened", "proxy_open": "Loaded by proxy", "click": "Clicked",
-    "deferred": "Deferred", "soft_bounce": "Soft bounce", "hard_bounce": "Hard bounce",
-    "blocked": "Blocked", "invalid_email": "Invalid Email", "error": "Error", "spam": "Complaint",
+    "request": "Sent",
+    "delivered": "Delivered",
+    "unique_opened": "First opening",
+    "opened": "Opened",
+    "proxy_open": "Loaded by proxy",
+    "click": "Clicked",
+    "deferred": "Deferred",
+    "soft_bounce": "Soft bounce",
+    "hard_bounce": "Hard bounce",
+    "blocked": "Blocked",
+    "invalid_email": "Invalid Email",
+    "error": "Error",
+    "spam": "Complaint",
     "unsubscribed": "Unsubscribed",
 }
-_SIMPLE = {"accepted": "request", "deferred": "deferred", "soft_bounce": "soft_bounce",
-           "delivered": "delivered", "bounce": "hard_bounce", "blocked": "hard_bounce",
-           "invalid": "invalid_email", "error": "error", "click": "click", "complaint": "spam",
-           "unsubscribe": "unsubscribed"}
-_BLOCK_REASONS = {"unsub": "blocked : due to unsubscribed user",
-                  "spam": "blocked : due to blacklist user",
-                  "bounced": "blocked : due to blacklist user"}
+_SIMPLE = {
+    "accepted": "request",
+    "deferred": "deferred",
+    "soft_bounce": "soft_bounce",
+    "delivered": "delivered",
+    "bounce": "hard_bounce",
+    "blocked": "hard_bounce",
+    "invalid": "invalid_email",
+    "error": "error",
+    "click": "click",
+    "complaint": "spam",
+    "unsubscribe": "unsubscribed",
+}
+_BLOCK_REASONS = {
+    "unsub": "blocked : due to unsubscribed user",
+    "spam": "blocked : due to blacklist user",
+    "bounced": "blocked : due to blacklist user",
+}
 
 
 def message_id(ts: int, serial: int) -> str:
@@ -55,7 +84,7 @@ class Message:
     def __init__(self, email: str, mid: str, subject: str, tag: str, sender: str) -> None:
         self.email, self.mid, self.subject, self.tag, self.sender = email, mid, subject, tag, sender
         tags = _json([tag])
-        self.head = (f'{{"id": {ACCOUNT_ID}, "email": {_q(email)}, "message-id": {_q(mid)}, ')
+        self.head = f'{{"id": {ACCOUNT_ID}, "email": {_q(email)}, "message-id": {_q(mid)}, '
         self.tags = f'"tags": {tags}, "tag": {_q(tags)}, '
         self.subject_json = _q(subject)
         self.sending_ip = SENDING_IPS[zlib.crc32(mid.encode()) % len(SENDING_IPS)]
@@ -91,8 +120,12 @@ def webhook_events(evs: list[Ev]) -> list[tuple[str, Ev]]:
 def json_line(m: Message, name: str, e: Ev) -> bytes:
     """One webhook payload, key order as in the live captures, as a JSON line."""
     ts = e.ms // 1000
-    parts = [m.head, f'"date": "{local_stamp(ts)}", ', m.tags,
-             f'"event": "{name}", "subject": {m.subject_json}, ']
+    parts = [
+        m.head,
+        f'"date": "{local_stamp(ts)}", ',
+        m.tags,
+        f'"event": "{name}", "subject": {m.subject_json}, ',
+    ]
     if name in ("request", "delivered", "deferred", "soft_bounce", "hard_bounce"):
         parts.append(f'"sending_ip": "{m.sending_ip}", ')
     elif name in ("opened", "unique_opened", "click"):
@@ -128,6 +161,16 @@ class CsvExport:
         link = e.reason if name == "click" else "NA"
         self._buffer.seek(0)
         self._buffer.truncate()
-        self._writer.writerow([label, local_stamp(e.ms // 1000, "%d-%m-%Y"), m.subject,
-                               m.sender, m.email, m.tag or "NA", m.mid, link])
+        self._writer.writerow(
+            [
+                label,
+                local_stamp(e.ms // 1000, "%d-%m-%Y"),
+                m.subject,
+                m.sender,
+                m.email,
+                m.tag or "NA",
+                m.mid,
+                link,
+            ]
+        )
         return self._buffer.getvalue().encode("utf-8")

@@ -112,7 +112,6 @@ class WorkingDays:
         # epoch of each working day's local midnight, with that day's daytime UTC offset
         self.starts = [local_epoch(date.fromordinal(o), 43_200) - 43_200 for o in self.days]
 
-
     def on_or_before(self, day: date) -> int:
         """Index of the last working day on or before `day`."""
         return max(0, bisect.bisect_right(self.days, day.toordinal()) - 1)

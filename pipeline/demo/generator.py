@@ -19,9 +19,20 @@ from pipeline.demo.world import build_world
 
 PROGRESS_EVERY = 1_000
 STORIES = (
-    "address_typo", "unknown_user", "mailbox_full", "dmarc_incident", "machine_open", "waiting",
-    "stuck", "spam_complaint", "unsubscribe", "suppressed", "evaluation_click", "async_bounce",
-    "domain_not_found", "console_sent",
+    "address_typo",
+    "unknown_user",
+    "mailbox_full",
+    "dmarc_incident",
+    "machine_open",
+    "waiting",
+    "stuck",
+    "spam_complaint",
+    "unsubscribe",
+    "suppressed",
+    "evaluation_click",
+    "async_bounce",
+    "domain_not_found",
+    "console_sent",
 )
 
 

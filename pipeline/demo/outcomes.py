@@ -44,61 +44,100 @@ class Context:
 
 
 OPEN_P = {
-    ("convocation", "learner"): 0.70, ("convocation", "client"): 0.5,
-    ("convocation", "trainer"): 0.78, ("programme", "client"): 0.5, ("convention", "client"): 0.62,
-    ("relance", "client"): 0.45, ("relance", "company"): 0.4,
-    ("evaluation_a_chaud", "learner"): 0.55, ("evaluation_a_chaud", "trainer"): 0.66,
-    ("evaluation_a_froid", "learner"): 0.3, ("evaluation_a_froid", "client"): 0.3,
-    ("attestation_fin_formation", "learner"): 0.5, ("attestation_fin_formation", "client"): 0.42,
-    ("certificat_realisation", "learner"): 0.4, ("certificat_realisation", "client"): 0.45,
-    ("facture", "company"): 0.33, ("libre", "client"): 0.38,
+    ("convocation", "learner"): 0.70,
+    ("convocation", "client"): 0.5,
+    ("convocation", "trainer"): 0.78,
+    ("programme", "client"): 0.5,
+    ("convention", "client"): 0.62,
+    ("relance", "client"): 0.45,
+    ("relance", "company"): 0.4,
+    ("evaluation_a_chaud", "learner"): 0.55,
+    ("evaluation_a_chaud", "trainer"): 0.66,
+    ("evaluation_a_froid", "learner"): 0.3,
+    ("evaluation_a_froid", "client"): 0.3,
+    ("attestation_fin_formation", "learner"): 0.5,
+    ("attestation_fin_formation", "client"): 0.42,
+    ("certificat_realisation", "learner"): 0.4,
+    ("certificat_realisation", "client"): 0.45,
+    ("facture", "company"): 0.33,
+    ("libre", "client"): 0.38,
 }
-CLICK_P = {"evaluation_a_chaud": 0.55, "evaluation_a_froid": 0.45, "convocation": 0.4,
-           "libre": 0.15}
+CLICK_P = {
+    "evaluation_a_chaud": 0.55,
+    "evaluation_a_froid": 0.45,
+    "convocation": 0.4,
+    "libre": 0.15,
+}
 DMARC_P = {"google": 0.62, "yahoo": 0.7, "microsoft": 0.25}
 COMPANY_OPERATORS = ("m365", "ovh", "google-workspace")
 SPAM_BLOCK = {"orange": 0.012, "microsoft": 0.01, "m365": 0.008, "free": 0.006}
 SPAM_REASONS = {
-    "orange": ("550 5.7.1 mwinf5c21 ME Service refuse. Veuillez essayer plus tard. Service "
-               "refused, please try later. OFR004_104 [104]", "5.7.1"),
-    "microsoft": ("550 5.7.1 Unfortunately, messages from [{ip}] weren't sent. Please "
-                  "contact your Internet service provider since part of their network is on our "
-                  "block list (S3150).", "5.7.1"),
-    "m365": ("550 5.7.1 Service unavailable, Client host [{ip}] blocked using Spamhaus. "
-             "To request removal from this list see https://www.spamhaus.org/query/ip/{ip} "
-             "(AS3130).", "5.7.1"),
+    "orange": (
+        "550 5.7.1 mwinf5c21 ME Service refuse. Veuillez essayer plus tard. Service "
+        "refused, please try later. OFR004_104 [104]",
+        "5.7.1",
+    ),
+    "microsoft": (
+        "550 5.7.1 Unfortunately, messages from [{ip}] weren't sent. Please "
+        "contact your Internet service provider since part of their network is on our "
+        "block list (S3150).",
+        "5.7.1",
+    ),
+    "m365": (
+        "550 5.7.1 Service unavailable, Client host [{ip}] blocked using Spamhaus. "
+        "To request removal from this list see https://www.spamhaus.org/query/ip/{ip} "
+        "(AS3130).",
+        "5.7.1",
+    ),
     "default": ("550 5.7.1 Message rejected as spam by Content Filtering.", "5.7.1"),
 }
 GREYLISTERS = {"orange": 0.07, "free": 0.06, "sfr": 0.05, "ovh": 0.04}
 
 DMARC_REASONS = {
-    "google": (f"550 5.7.26 Unauthenticated email from {D} is not accepted due to domain's DMARC "
-               f"policy. Please contact the administrator of {D} domain if this was a legitimate "
-               "mail. To learn about the DMARC initiative, go to "
-               "https://support.google.com/mail/?p=DmarcRejection - gsmtp", "5.7.26"),
-    "yahoo": ("554 5.7.9 Message not accepted for policy reasons.  See "
-              "https://senders.yahooinc.com/error-codes", "5.7.9"),
-    "microsoft": (f"550 5.7.515 Access denied, sending domain {D} doesn't meet the required "
-                  "authentication level.", "5.7.515"),
+    "google": (
+        f"550 5.7.26 Unauthenticated email from {D} is not accepted due to domain's DMARC "
+        f"policy. Please contact the administrator of {D} domain if this was a legitimate "
+        "mail. To learn about the DMARC initiative, go to "
+        "https://support.google.com/mail/?p=DmarcRejection - gsmtp",
+        "5.7.26",
+    ),
+    "yahoo": (
+        "554 5.7.9 Message not accepted for policy reasons.  See "
+        "https://senders.yahooinc.com/error-codes",
+        "5.7.9",
+    ),
+    "microsoft": (
+        f"550 5.7.515 Access denied, sending domain {D} doesn't meet the required "
+        "authentication level.",
+        "5.7.515",
+    ),
 }
 GREYLIST_REASONS = {
     "orange": "421 mwinf5c40 ME Service refuse. Veuillez essayer plus tard. Service refused, "
-              "please try later. OFR004_104 [104]",
+    "please try later. OFR004_104 [104]",
     "free": "451 4.7.1 Greylisting in action, please come back later",
 }
 
 
 def unknown_user_reason(email: str, operator: str) -> tuple[str, str]:
     if operator == "google":
-        return ("550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
-                "550-5.1.1 double-checking the recipient's email address for typos or\n"
-                "550-5.1.1 unnecessary spaces. Learn more at\n"
-                "550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp", "5.1.1")
+        return (
+            "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+            "550-5.1.1 double-checking the recipient's email address for typos or\n"
+            "550-5.1.1 unnecessary spaces. Learn more at\n"
+            "550 5.1.1  https://support.google.com/mail/?p=NoSuchUser - gsmtp",
+            "5.1.1",
+        )
     if operator in ("m365", "microsoft"):
-        return (f"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient {email} not found by SMTP "
-                "address lookup", "5.1.10")
-    return (f"550 5.1.1 <{email}>: Recipient address rejected: User unknown in virtual mailbox "
-            "table", "5.1.1")
+        return (
+            f"550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient {email} not found by SMTP "
+            "address lookup",
+            "5.1.10",
+        )
+    return (
+        f"550 5.1.1 <{email}>: Recipient address rejected: User unknown in virtual mailbox table",
+        "5.1.1",
+    )
 
 
 def human_delay(rng: random.Random) -> float:
@@ -119,8 +158,17 @@ def _daytime(rng: random.Random, t: float) -> float:
     return t
 
 
-def decide(rng: random.Random, ts: int, email_type: str, kind: str, rcpt: Rcpt, provider: str,
-           code: str, link: str, ctx: Context) -> tuple[list[Ev], list[str]]:
+def decide(
+    rng: random.Random,
+    ts: int,
+    email_type: str,
+    kind: str,
+    rcpt: Rcpt,
+    provider: str,
+    code: str,
+    link: str,
+    ctx: Context,
+) -> tuple[list[Ev], list[str]]:
     """Events for one mail requested at `ts`, and the stories it belongs to. `code` is a
     scripted outcome (see `stories`); "last" marks a prospect's last mail."""
     if code in ("", "last"):
@@ -150,8 +198,15 @@ def decide(rng: random.Random, ts: int, email_type: str, kind: str, rcpt: Rcpt, 
     evs.append(Ev(delivered, "delivered"))
     if code == "async_bounce" or (rcpt.operator in ("m365", "ovh") and rng.random() < 0.0015):
         reason, status = unknown_user_reason(rcpt.email, rcpt.operator)
-        evs.append(Ev(delivered + rng.randint(600_000, 5_400_000), "bounce", reason, status,
-                      "Invalid Address"))
+        evs.append(
+            Ev(
+                delivered + rng.randint(600_000, 5_400_000),
+                "bounce",
+                reason,
+                status,
+                "Invalid Address",
+            )
+        )
         return _cut(evs, ctx), [*tags, "async_bounce"]
     _engagement(rng, email_type, kind, rcpt, code, link, delivered, evs, tags)
     evs = _cut(evs, ctx)
@@ -167,8 +222,9 @@ def _window_code(ctx: Context, email: str, ts: int) -> str:
     return ""
 
 
-def _receiver_side(rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: int,
-                   evs: list[Ev], tags: list[str]) -> int:
+def _receiver_side(
+    rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: int, evs: list[Ev], tags: list[str]
+) -> int:
     """Append the receiving side's refusals and deferrals. Returns -1 when the mail is refused,
     else the epoch ms from which it goes on to be delivered."""
     op = rcpt.operator
@@ -178,8 +234,16 @@ def _receiver_side(rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: 
             evs.append(Ev(t, "soft_bounce", f"undefined {reason}"))
             evs.append(Ev(t + rng.randint(3, 6) * 3_600_000, "bounce", f"undefined {reason}"))
         else:
-            evs.append(Ev(t, "bounce", "unable to get mx info: failed to get IPs from PTR record: "
-                          "lookup <nil>: unrecognized address", "5.1.2", "Invalid Address"))
+            evs.append(
+                Ev(
+                    t,
+                    "bounce",
+                    "unable to get mx info: failed to get IPs from PTR record: "
+                    "lookup <nil>: unrecognized address",
+                    "5.1.2",
+                    "Invalid Address",
+                )
+            )
         tags.append("domain_not_found")
         return -1
     if code == "unknown_user":
@@ -212,8 +276,9 @@ def _receiver_side(rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: 
     return t
 
 
-def _mailbox_full(rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: int,
-                  evs: list[Ev]) -> int:
+def _mailbox_full(
+    rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: int, evs: list[Ev]
+) -> int:
     soft = f"452 4.2.2 <{rcpt.email}>: Mailbox full - Boite pleine"
     attempts = rng.randint(2, 4)
     kind = "soft_bounce" if provider == "brevo" else "deferred"
@@ -221,14 +286,30 @@ def _mailbox_full(rng: random.Random, rcpt: Rcpt, provider: str, code: str, t: i
         evs.append(Ev(t, kind, soft, "4.2.2", str(attempt)))
         t += rng.randint(900_000, 3 * 3_600_000)
     if code == "full_bounce":
-        evs.append(Ev(t, "bounce", f"552 5.2.2 <{rcpt.email}>: Mailbox full - Boite pleine",
-                      "5.2.2", "Mailbox Unavailable"))
+        evs.append(
+            Ev(
+                t,
+                "bounce",
+                f"552 5.2.2 <{rcpt.email}>: Mailbox full - Boite pleine",
+                "5.2.2",
+                "Mailbox Unavailable",
+            )
+        )
         return -1
     return t
 
 
-def _engagement(rng: random.Random, email_type: str, kind: str, rcpt: Rcpt, code: str, link: str,
-                delivered: int, evs: list[Ev], tags: list[str]) -> None:
+def _engagement(
+    rng: random.Random,
+    email_type: str,
+    kind: str,
+    rcpt: Rcpt,
+    code: str,
+    link: str,
+    delivered: int,
+    evs: list[Ev],
+    tags: list[str],
+) -> None:
     """Opens (human or Apple's proxy), clicks, complaints and unsubscribes."""
     p_open = OPEN_P.get((email_type, kind), 0.4)
     p_click = CLICK_P.get(email_type, 0.0) if link else 0.0

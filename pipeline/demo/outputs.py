@@ -45,27 +45,51 @@ class Outputs:
             end = period.month_starts[m + 1] * 1000
             label = period.month_label(m)
             fmt = sendlog.format_for_month(m, period.months)
-            self._add(f"sendlog-{m}", Spool(
-                out_dir / "sendlog" / f"envois-{label}.{sendlog.EXTENSIONS[fmt]}",
-                sendlog.header(fmt), end))
+            self._add(
+                f"sendlog-{m}",
+                Spool(
+                    out_dir / "sendlog" / f"envois-{label}.{sendlog.EXTENSIONS[fmt]}",
+                    sendlog.header(fmt),
+                    end,
+                ),
+            )
         for m in range(period.months):
             end, label = period.month_starts[m + 1] * 1000, period.month_label(m)
             if m == period.brevo_export_month:
-                self._add("brevo-csv", Spool(out_dir / "brevo" / f"brevo-logs-{label}.csv",
-                                             brevo.CSV_HEADER, end, descending=True))
+                self._add(
+                    "brevo-csv",
+                    Spool(
+                        out_dir / "brevo" / f"brevo-logs-{label}.csv",
+                        brevo.CSV_HEADER,
+                        end,
+                        descending=True,
+                    ),
+                )
             else:
-                self._add(f"brevo-{m}", Spool(
-                    out_dir / "brevo" / f"brevo-webhooks-{label}.jsonl", b"", end))
+                self._add(
+                    f"brevo-{m}",
+                    Spool(out_dir / "brevo" / f"brevo-webhooks-{label}.jsonl", b"", end),
+                )
         for m in range(period.months):
             end, label = period.month_starts[m + 1] * 1000, period.month_label(m)
-            self._add(f"sendgrid-{m}", Spool(
-                out_dir / "sendgrid" / f"sendgrid-webhooks-{label}.jsonl", b"", end,
-                batcher=json_array_batches(seed * 100 + m)))
+            self._add(
+                f"sendgrid-{m}",
+                Spool(
+                    out_dir / "sendgrid" / f"sendgrid-webhooks-{label}.jsonl",
+                    b"",
+                    end,
+                    batcher=json_array_batches(seed * 100 + m),
+                ),
+            )
         a, b = self.activity_window
-        name = (f"sendgrid-activity-{fmt_local(a // 1000, '%Y-%m-%d')}_"
-                f"{fmt_local(b // 1000 - 1, '%Y-%m-%d')}.csv")
-        self._add("activity", Spool(out_dir / "sendgrid" / name,
-                                    sendgrid.ActivityCsv().header(), b, descending=True))
+        name = (
+            f"sendgrid-activity-{fmt_local(a // 1000, '%Y-%m-%d')}_"
+            f"{fmt_local(b // 1000 - 1, '%Y-%m-%d')}.csv"
+        )
+        self._add(
+            "activity",
+            Spool(out_dir / "sendgrid" / name, sendgrid.ActivityCsv().header(), b, descending=True),
+        )
 
     def _add(self, key: str, spool: Spool) -> None:
         self._order.append(key)

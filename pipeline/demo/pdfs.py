@@ -19,7 +19,12 @@ from fpdf import FPDF
 from pipeline.demo import catalog
 
 ATTACHMENT_KINDS = (
-    "convocation", "programme", "convention", "attestation", "certificat", "facture",
+    "convocation",
+    "programme",
+    "convention",
+    "attestation",
+    "certificat",
+    "facture",
 )
 _TITLES = {
     "convocation": "CONVOCATION À UNE ACTION DE FORMATION",
@@ -39,8 +44,13 @@ class Attachment(NamedTuple):
     path: str  # relative to the attachments folder
 
     def as_dict(self) -> dict[str, object]:
-        return {"filename": self.filename, "content_type": self.content_type,
-                "size_bytes": self.size_bytes, "sha256": self.sha256, "path": self.path}
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "path": self.path,
+        }
 
 
 def render_pdf(title: str, lines: list[str], issued: date) -> bytes:
@@ -93,8 +103,13 @@ class AttachmentWriter:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         self.written += 1
-        return Attachment(relative.rsplit("/", 1)[-1], "application/pdf", len(data),
-                          hashlib.sha256(data).hexdigest(), relative)
+        return Attachment(
+            relative.rsplit("/", 1)[-1],
+            "application/pdf",
+            len(data),
+            hashlib.sha256(data).hexdigest(),
+            relative,
+        )
 
     def programme(self, course: catalog.Course, issued: date) -> Attachment:
         """The course programme, one per course for the whole run."""
@@ -112,11 +127,15 @@ class AttachmentWriter:
                 "handicap, contactez notre référente handicap.",
             ]
             self._programmes[course.code] = self.write(
-                f"programmes/programme-{course.code.lower()}.pdf", _TITLES["programme"], lines,
-                issued)
+                f"programmes/programme-{course.code.lower()}.pdf",
+                _TITLES["programme"],
+                lines,
+                issued,
+            )
         return self._programmes[course.code]
 
-    def session_document(self, kind: str, session_id: str, lines: list[str], issued: date,
-                         number: str = "") -> Attachment:
+    def session_document(
+        self, kind: str, session_id: str, lines: list[str], issued: date, number: str = ""
+    ) -> Attachment:
         name = f"{kind}-{number or session_id}.pdf".lower()
         return self.write(f"sessions/{session_id}/{name}", _TITLES[kind], lines, issued)

@@ -118,8 +118,9 @@ class People:
 
     def learner_default_email(self, i: int) -> str:
         d = self.l_domain[i]
-        domain = (self.companies[self.l_company[i]].domain if d < 0
-                  else catalog.PERSONAL_DOMAINS[d][0])
+        domain = (
+            self.companies[self.l_company[i]].domain if d < 0 else catalog.PERSONAL_DOMAINS[d][0]
+        )
         local = self._local(self.l_first[i], self.l_last[i], self.l_local[i], self.l_suffix[i])
         return f"{local}@{domain}"
 
@@ -132,8 +133,9 @@ class People:
         local = _PATTERNS[pattern].format(f=fs, l=self._last_slugs[last], fi=fs[:1])
         return f"{local}{n}" if n else local
 
-    def add_learners(self, rng: random.Random, count: int, company: int,
-                     seen: TakenAddresses) -> int:
+    def add_learners(
+        self, rng: random.Random, count: int, company: int, seen: TakenAddresses
+    ) -> int:
         """Append `count` learners (employees of `company`, or private persons if -1)."""
         base = self.learner_count
         company_mail = 0.0 if company < 0 else 0.55
@@ -163,15 +165,18 @@ def name_pools(seed: int) -> tuple[list[str], list[str], Faker]:
     """Distinct French first and last names from a seeded Faker, in draw order."""
     fake = Faker("fr_FR")
     fake.seed_instance(seed)
-    first = list(dict.fromkeys(
-        fake.first_name_female() if i % 2 else fake.first_name_male() for i in range(3000)
-    ))
+    first = list(
+        dict.fromkeys(
+            fake.first_name_female() if i % 2 else fake.first_name_male() for i in range(3000)
+        )
+    )
     last = list(dict.fromkeys(fake.last_name() for _ in range(4000)))
     return first, last, fake
 
 
-def build_companies(rng: random.Random, fake: Faker, last_names: list[str], count: int
-                    ) -> list[Company]:
+def build_companies(
+    rng: random.Random, fake: Faker, last_names: list[str], count: int
+) -> list[Company]:
     names: dict[str, None] = {}
     domains: set[str] = set()
     companies: list[Company] = []
@@ -192,10 +197,15 @@ def build_companies(rng: random.Random, fake: Faker, last_names: list[str], coun
         while domain in domains:
             domain, n = f"{base}{n}{tld}", n + 1
         domains.add(domain)
-        companies.append(Company(
-            name=name, domain=domain, operator=rng.choices(operators, op_weights)[0],
-            mailbox=rng.choice(catalog.COMPANY_MAILBOXES), city=city,
-        ))
+        companies.append(
+            Company(
+                name=name,
+                domain=domain,
+                operator=rng.choices(operators, op_weights)[0],
+                mailbox=rng.choice(catalog.COMPANY_MAILBOXES),
+                city=city,
+            )
+        )
     return companies
 
 
@@ -216,8 +226,12 @@ def _without_legal_form(name: str) -> str:
     return name
 
 
-def build_contacts(rng: random.Random, people_names: tuple[list[str], list[str]],
-                   companies: list[Company], seen: TakenAddresses) -> list[Contact]:
+def build_contacts(
+    rng: random.Random,
+    people_names: tuple[list[str], list[str]],
+    companies: list[Company],
+    seen: TakenAddresses,
+) -> list[Contact]:
     """One or two client contacts (training or HR managers) per company."""
     first_names, last_names = people_names
     clients: list[Contact] = []
@@ -230,8 +244,9 @@ def build_contacts(rng: random.Random, people_names: tuple[list[str], list[str]]
     return clients
 
 
-def build_trainers(rng: random.Random, people_names: tuple[list[str], list[str]], count: int,
-                   seen: TakenAddresses) -> tuple[list[Contact], list[tuple[int, ...]]]:
+def build_trainers(
+    rng: random.Random, people_names: tuple[list[str], list[str]], count: int, seen: TakenAddresses
+) -> tuple[list[Contact], list[tuple[int, ...]]]:
     first_names, last_names = people_names
     trainers: list[Contact] = []
     specialities: list[tuple[int, ...]] = []

@@ -58,19 +58,31 @@ def plan_session(s: Session, wd: WorkingDays, seed: int, lo: int, hi: int) -> li
     out: list[Planned] = []
     cold_day = s.end + _randint(rng, 42, 63)  # two to three months after the end
     _learner_mails(s, clock, rng, cold_day, out)
-    out.append(Planned(clock.office(s.start - _randint(rng, 7, 9)), "convocation", TRAINER,
-                       s.trainer, "", -1))
+    out.append(
+        Planned(
+            clock.office(s.start - _randint(rng, 7, 9)), "convocation", TRAINER, s.trainer, "", -1
+        )
+    )
     if rng.random() < 0.8:
-        out.append(Planned(clock.at(s.end, clock.batch_start(17.5, 18.2)), "evaluation_a_chaud",
-                           TRAINER, s.trainer, "", -1))
+        out.append(
+            Planned(
+                clock.at(s.end, clock.batch_start(17.5, 18.2)),
+                "evaluation_a_chaud",
+                TRAINER,
+                s.trainer,
+                "",
+                -1,
+            )
+        )
     for company, client in zip(s.companies, s.clients, strict=True):
         _company_mails(s, clock, rng, company, client, cold_day, out)
     out.sort()
     return [p for p in out if lo <= p.ts < hi]
 
 
-def _learner_mails(s: Session, clock: _Clock, rng: random.Random, cold_day: int,
-                   out: list[Planned]) -> None:
+def _learner_mails(
+    s: Session, clock: _Clock, rng: random.Random, cold_day: int, out: list[Planned]
+) -> None:
     """Convocation a week before, évaluation à chaud on the last day (and a reminder),
     attestation and certificat just after, évaluation à froid months later, per learner."""
     days = catalog.COURSES[s.course].days
@@ -87,27 +99,80 @@ def _learner_mails(s: Session, clock: _Clock, rng: random.Random, cold_day: int,
         g_start = s.start + min(k * groups // n * days, max(0, span - days))
         g_end = g_start + days - 1
         step = k * (2 + int(rnd() * 5))  # the platform sends a batch, a mail every few seconds
-        add(Planned(starts[g_start - 5] + conv_at + step, "convocation", LEARNER, learner, "",
-                    company))
-        add(Planned(starts[g_end] + hot_at + step, "evaluation_a_chaud", LEARNER, learner, "",
-                    company))
+        add(
+            Planned(
+                starts[g_start - 5] + conv_at + step, "convocation", LEARNER, learner, "", company
+            )
+        )
+        add(
+            Planned(
+                starts[g_end] + hot_at + step, "evaluation_a_chaud", LEARNER, learner, "", company
+            )
+        )
         if rnd() < 0.35:
-            add(Planned(starts[g_end + 3] + conv_at + step, "evaluation_a_chaud", LEARNER,
-                        learner, "rappel", company))
-        add(Planned(starts[g_end + 1] + att_at + step, "attestation_fin_formation", LEARNER,
-                    learner, "", company))
+            add(
+                Planned(
+                    starts[g_end + 3] + conv_at + step,
+                    "evaluation_a_chaud",
+                    LEARNER,
+                    learner,
+                    "rappel",
+                    company,
+                )
+            )
+        add(
+            Planned(
+                starts[g_end + 1] + att_at + step,
+                "attestation_fin_formation",
+                LEARNER,
+                learner,
+                "",
+                company,
+            )
+        )
         if certificate_to_learners:
-            add(Planned(starts[g_end + 2] + att_at + step, "certificat_realisation", LEARNER,
-                        learner, "", company))
-        add(Planned(starts[cold_day] + cold_at + step, "evaluation_a_froid", LEARNER, learner,
-                    "", company))
+            add(
+                Planned(
+                    starts[g_end + 2] + att_at + step,
+                    "certificat_realisation",
+                    LEARNER,
+                    learner,
+                    "",
+                    company,
+                )
+            )
+        add(
+            Planned(
+                starts[cold_day] + cold_at + step,
+                "evaluation_a_froid",
+                LEARNER,
+                learner,
+                "",
+                company,
+            )
+        )
         if rnd() < 0.2:
-            add(Planned(starts[cold_day + 5] + cold_at + step, "evaluation_a_froid", LEARNER,
-                        learner, "rappel", company))
+            add(
+                Planned(
+                    starts[cold_day + 5] + cold_at + step,
+                    "evaluation_a_froid",
+                    LEARNER,
+                    learner,
+                    "rappel",
+                    company,
+                )
+            )
 
 
-def _company_mails(s: Session, clock: _Clock, rng: random.Random, company: int, client: int,
-                   cold_day: int, out: list[Planned]) -> None:
+def _company_mails(
+    s: Session,
+    clock: _Clock,
+    rng: random.Random,
+    company: int,
+    client: int,
+    cold_day: int,
+    out: list[Planned],
+) -> None:
     """Programme, convention and relances to the client contact; invoice to the company."""
     add = out.append
     programme_day = s.start - _randint(rng, 28, 40)
@@ -115,29 +180,70 @@ def _company_mails(s: Session, clock: _Clock, rng: random.Random, company: int, 
     convention_day = s.start - _randint(rng, 16, 25)
     add(Planned(clock.office(convention_day), "convention", CLIENT, client, "", company))
     if rng.random() < 0.3:
-        add(Planned(clock.office(convention_day + _randint(rng, 6, 10)), "relance", CLIENT, client,
-                    "convention", company))
+        add(
+            Planned(
+                clock.office(convention_day + _randint(rng, 6, 10)),
+                "relance",
+                CLIENT,
+                client,
+                "convention",
+                company,
+            )
+        )
     if rng.random() < 0.5:
         add(Planned(clock.office(s.start - 5), "convocation", CLIENT, client, "copie", company))
-    add(Planned(clock.office(s.end + _randint(rng, 1, 3)), "certificat_realisation", CLIENT, client,
-                "", company))
+    add(
+        Planned(
+            clock.office(s.end + _randint(rng, 1, 3)),
+            "certificat_realisation",
+            CLIENT,
+            client,
+            "",
+            company,
+        )
+    )
     if rng.random() < 0.3:
-        add(Planned(clock.office(s.end + 1), "attestation_fin_formation", CLIENT, client, "copie",
-                    company))
+        add(
+            Planned(
+                clock.office(s.end + 1),
+                "attestation_fin_formation",
+                CLIENT,
+                client,
+                "copie",
+                company,
+            )
+        )
     invoice_day = s.end + _randint(rng, 2, 6)
     add(Planned(clock.office(invoice_day), "facture", COMPANY, company, "", company))
     if rng.random() < 0.25:
-        add(Planned(clock.office(invoice_day + _randint(rng, 22, 26)), "relance", COMPANY, company,
-                    "facture", company))
+        add(
+            Planned(
+                clock.office(invoice_day + _randint(rng, 22, 26)),
+                "relance",
+                COMPANY,
+                company,
+                "facture",
+                company,
+            )
+        )
         if rng.random() < 0.4:
-            add(Planned(clock.office(invoice_day + _randint(rng, 33, 38)), "relance", COMPANY,
-                        company, "facture2", company))
+            add(
+                Planned(
+                    clock.office(invoice_day + _randint(rng, 33, 38)),
+                    "relance",
+                    COMPANY,
+                    company,
+                    "facture2",
+                    company,
+                )
+            )
     if rng.random() < 0.6:
         add(Planned(clock.office(cold_day), "evaluation_a_froid", CLIENT, client, "", company))
 
 
-def plan_opportunity(o: Opportunity, wd: WorkingDays, seed: int, lo: int, hi: int,
-                     limit: int | None = None) -> list[Planned]:
+def plan_opportunity(
+    o: Opportunity, wd: WorkingDays, seed: int, lo: int, hi: int, limit: int | None = None
+) -> list[Planned]:
     """Free-text mails of a sales rep to a prospect, a few working days apart."""
     stream = o.idx if o.stream < 0 else o.stream
     rng = random.Random(seed_for(seed, 1_000_000_000 + stream, PLAN_STREAM))

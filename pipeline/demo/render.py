@@ -34,9 +34,11 @@ class Renderer:
         self.writer = content.Writer()
         self.brevo_csv = brevo.CsvExport()
         self.activity = sendgrid.ActivityCsv()
-        self.ctx = outcomes.Context(cutoff=world.period.now - 600,
-                                    incident=world.period.incident,
-                                    windows=world.book.windows)
+        self.ctx = outcomes.Context(
+            cutoff=world.period.now - 600,
+            incident=world.period.incident,
+            windows=world.book.windows,
+        )
         self.operators = _operators(world)
         self.stories: Counter[str] = Counter()
         self.mails = 0
@@ -59,8 +61,9 @@ class Renderer:
         if plans:
             self.out.seal_before(plans[0].ts * 1000)
 
-    def _mail(self, rng: random.Random, key: int, about: content.About, p: Planned,
-              code: str) -> None:
+    def _mail(
+        self, rng: random.Random, key: int, about: content.About, p: Planned, code: str
+    ) -> None:
         """One mail: its send-log record, then what the provider reported about it."""
         email, name, greeting, contact_id = self._recipient(p)
         provider = "brevo" if p.ts < self.w.period.switch else "sendgrid"
@@ -71,39 +74,77 @@ class Renderer:
         else:
             mid = sendgrid.x_message_id(rng.getrandbits(128))
             pixel = SENDGRID_PIXEL.format(t=token)
-        written = self.writer.write(about, p.email_type, p.variant, p.kind, greeting,
-                                    self._company_name(key, p),
-                                    self.docs.invoice_number(key, p.company), token, pixel)
+        written = self.writer.write(
+            about,
+            p.email_type,
+            p.variant,
+            p.kind,
+            greeting,
+            self._company_name(key, p),
+            self.docs.invoice_number(key, p.company),
+            token,
+            pixel,
+        )
         sender = self._sender(p)
         record = {
             "send_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-            "requested_at": p.ts, "provider": provider, "provider_message_id": mid,
+            "requested_at": p.ts,
+            "provider": provider,
+            "provider_message_id": mid,
             **self._about_fields(key, about),
-            "email_type": p.email_type, "sender_email": sender, "recipient_email": email,
-            "recipient_name": name, "recipient_kind": p.kind, "contact_id": contact_id,
-            "subject": written.subject, "body_html": written.html, "body_text": written.text,
-            "attachments": tuple(self.docs.attachment(key, kind, p)
-                                 for kind in written.attachments),
+            "email_type": p.email_type,
+            "sender_email": sender,
+            "recipient_email": email,
+            "recipient_name": name,
+            "recipient_kind": p.kind,
+            "contact_id": contact_id,
+            "subject": written.subject,
+            "body_html": written.html,
+            "body_text": written.text,
+            "attachments": tuple(
+                self.docs.attachment(key, kind, p) for kind in written.attachments
+            ),
         }
         self.out.sendlog(p.ts, self.encoder.encode(self.out.sendlog_format(p.ts), record))
         self.mails += 1
         rcpt = self._rcpt(email)
-        evs, tags = outcomes.decide(rng, p.ts, p.email_type, p.kind, rcpt, provider, code,
-                                    written.link, self.ctx)
+        evs, tags = outcomes.decide(
+            rng, p.ts, p.email_type, p.kind, rcpt, provider, code, written.link, self.ctx
+        )
         self.stories.update(tags)
         self._events(provider, evs, rcpt, mid, written.subject, sender, p.email_type, p.ts)
 
     def _about_fields(self, key: int, about: content.About) -> dict[str, object]:
         """The send-log fields naming the session (or, for free-text mails, the opportunity)."""
         if key >= OPPORTUNITY_BASE:
-            return {"session_id": None, "session_name": None, "session_place": None,
-                    "session_start": None, "session_end": None, "opportunity_id": about.key}
-        return {"session_id": about.key, "session_name": self.docs.session_name(key),
-                "session_place": about.place, "session_start": about.start,
-                "session_end": about.end, "opportunity_id": None}
+            return {
+                "session_id": None,
+                "session_name": None,
+                "session_place": None,
+                "session_start": None,
+                "session_end": None,
+                "opportunity_id": about.key,
+            }
+        return {
+            "session_id": about.key,
+            "session_name": self.docs.session_name(key),
+            "session_place": about.place,
+            "session_start": about.start,
+            "session_end": about.end,
+            "opportunity_id": None,
+        }
 
-    def _events(self, provider: str, evs: list[outcomes.Ev], rcpt: outcomes.Rcpt, mid: str,
-                subject: str, sender: str, tag: str, ts: int) -> None:
+    def _events(
+        self,
+        provider: str,
+        evs: list[outcomes.Ev],
+        rcpt: outcomes.Rcpt,
+        mid: str,
+        subject: str,
+        sender: str,
+        tag: str,
+        ts: int,
+    ) -> None:
         out = self.out
         if provider == "brevo":
             bm = brevo.Message(rcpt.email, mid, subject, tag, sender)
@@ -126,8 +167,11 @@ class Renderer:
         """A mail sent by hand from the provider's console: events only, no send-log record."""
         provider = "brevo" if ts < self.w.period.switch else "sendgrid"
         self.serial += 1
-        mid = (brevo.message_id(ts, 10**10 + self.serial) if provider == "brevo"
-               else sendgrid.x_message_id(rng.getrandbits(128)))
+        mid = (
+            brevo.message_id(ts, 10**10 + self.serial)
+            if provider == "brevo"
+            else sendgrid.x_message_id(rng.getrandbits(128))
+        )
         rcpt = self._rcpt(email)
         evs, _ = outcomes.decide(rng, ts, "libre", CLIENT, rcpt, provider, "", "", self.ctx)
         self._events(provider, evs, rcpt, mid, subject, catalog.SENDER_TRAINING, "console", ts)
@@ -137,8 +181,12 @@ class Renderer:
         """(address, display name, name to greet, contact id) at the time of the mail."""
         people = self.w.people
         if p.kind == LEARNER:
-            return (people.learner_email(p.ref), people.learner_name(p.ref),
-                    people.learner_first(p.ref), f"STG-{p.ref + 1:06d}")
+            return (
+                people.learner_email(p.ref),
+                people.learner_name(p.ref),
+                people.learner_first(p.ref),
+                f"STG-{p.ref + 1:06d}",
+            )
         if p.kind == COMPANY:
             c = people.companies[p.ref]
             return f"{c.mailbox}@{c.domain}", c.name, "", f"ENT-{p.ref + 1:05d}"

@@ -24,8 +24,13 @@ OUTBOUND_IP = catalog.SENDGRID_IP
 ORIGINATING_IP = "51.159.104.77"
 API_KEY_ID = "pQx7Zk2cR0mWb6Tn1YfHaA"
 USERNAME = "horizon-competences"
-PODS = ("p3mdw1-756b745b58-kmzbl", "p3iad2-5b9c7d8f4d-xw7qp", "p3las1-6f8d9c7b5e-tr4nv",
-        "p3mdw1-756b745b58-9hq2d", "p3iad2-5b9c7d8f4d-mm8zc")
+PODS = (
+    "p3mdw1-756b745b58-kmzbl",
+    "p3iad2-5b9c7d8f4d-xw7qp",
+    "p3las1-6f8d9c7b5e-tr4nv",
+    "p3mdw1-756b745b58-9hq2d",
+    "p3iad2-5b9c7d8f4d-mm8zc",
+)
 MTAS = ("ismtpd0039p1iad1", "ismtpd0006p1sjc2", "ismtpd0102p1mdw1", "ismtpd0017p1las1")
 HUMAN_AGENTS = (
     "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)",
@@ -37,8 +42,11 @@ HUMAN_AGENTS = (
 )
 HUMAN_IPS = ("66.249.84.41", "90.63.214.7", "86.245.17.190", "176.150.40.12", "92.184.106.71")
 MACHINE_IPS = ("104.28.41.101", "172.225.31.46", "172.226.5.88")
-DROP_REASONS = {"bounced": "Bounced Address", "unsub": "Unsubscribed Address",
-                "spam": "Spam Reporting Address"}
+DROP_REASONS = {
+    "bounced": "Bounced Address",
+    "unsub": "Unsubscribed Address",
+    "spam": "Spam Reporting Address",
+}
 RESPONSES = {
     "google": "250 2.0.0 OK  {t} a640c23a62f3a-ab7c3f1e{n}si.{k} - gsmtp",
     "microsoft": "250 2.6.0 <{x}@ismtpd.sendgrid.net> [InternalId={n}] Queued mail for delivery",
@@ -47,17 +55,51 @@ RESPONSES = {
     "yahoo": "250 ok dirdel",
 }
 CSV_COLUMNS = (
-    "processed", "message_id", "event", "api_key_id", "recv_message_id", "credential_id",
-    "subject", "from", "email", "asm_group_id", "template_id", "originating_ip", "reason",
-    "outbound_ip", "outbound_ip_type", "mx", "attempt", "url", "user_agent", "type", "is_unique",
-    "username", "categories", "marketing_campaign_id", "marketing_campaign_name",
-    "marketing_campaign_split_id", "marketing_campaign_version", "unique_args",
+    "processed",
+    "message_id",
+    "event",
+    "api_key_id",
+    "recv_message_id",
+    "credential_id",
+    "subject",
+    "from",
+    "email",
+    "asm_group_id",
+    "template_id",
+    "originating_ip",
+    "reason",
+    "outbound_ip",
+    "outbound_ip_type",
+    "mx",
+    "attempt",
+    "url",
+    "user_agent",
+    "type",
+    "is_unique",
+    "username",
+    "categories",
+    "marketing_campaign_id",
+    "marketing_campaign_name",
+    "marketing_campaign_split_id",
+    "marketing_campaign_version",
+    "unique_args",
 )
-_NAMES = {"accepted": "processed", "deferred": "deferred", "soft_bounce": "deferred",
-          "delivered": "delivered", "bounce": "bounce", "blocked": "bounce",
-          "suppressed": "dropped", "invalid": "dropped", "error": "dropped", "open": "open",
-          "machine_open": "open", "click": "click", "complaint": "spamreport",
-          "unsubscribe": "unsubscribe"}
+_NAMES = {
+    "accepted": "processed",
+    "deferred": "deferred",
+    "soft_bounce": "deferred",
+    "delivered": "delivered",
+    "bounce": "bounce",
+    "blocked": "bounce",
+    "suppressed": "dropped",
+    "invalid": "dropped",
+    "error": "dropped",
+    "open": "open",
+    "machine_open": "open",
+    "click": "click",
+    "complaint": "spamreport",
+    "unsubscribe": "unsubscribe",
+}
 
 
 def x_message_id(bits: int) -> str:
@@ -67,8 +109,9 @@ def x_message_id(bits: int) -> str:
 class Message:
     """The ids of one message as SendGrid reports them, and the JSON fragments its events share."""
 
-    def __init__(self, xid: str, ts: int, serial: int, email: str, category: str,
-                 operator: str) -> None:
+    def __init__(
+        self, xid: str, ts: int, serial: int, email: str, category: str, operator: str
+    ) -> None:
         self.xid, self.serial, self.email, self.operator = xid, serial, email, operator
         pod = PODS[serial % len(PODS)]
         self.sg_message_id = f"{xid}.filterdrecv-{pod}-{serial % 40}-{ts:08X}-{serial % 17}.0"
@@ -82,8 +125,9 @@ class Message:
 
     def message_id_for(self, event: str) -> str:
         """Half the drops carry an sg_message_id without the X-Message-Id prefix."""
-        return self.bare_drop_id if event == "dropped" and self.serial % 2 == 0 else \
-            self.sg_message_id
+        return (
+            self.bare_drop_id if event == "dropped" and self.serial % 2 == 0 else self.sg_message_id
+        )
 
     def event_id(self, n: int) -> str:
         """A unique, stable `sg_event_id` for the message's n-th event."""
@@ -115,30 +159,43 @@ def webhook_events(evs: list[Ev]) -> list[Event]:
 def json_obj(m: Message, x: Event) -> bytes:
     """One Event Webhook object (without the array brackets SendGrid wraps around a batch)."""
     e, name = x.ev, x.name
-    smtp = "" if name in ("open", "click", "spamreport", "unsubscribe") else (
-        f'"smtp-id": "{m.smtp_id}", ')
+    smtp = (
+        ""
+        if name in ("open", "click", "spamreport", "unsubscribe")
+        else (f'"smtp-id": "{m.smtp_id}", ')
+    )
     sg_message_id = m.message_id_for(name)
-    return (f'{{"email": {m.email_json}, "timestamp": {e.ms // 1000}, {smtp}"event": "{name}", '
-            f'"category": {m.categories}, "sg_event_id": "{m.event_id(x.n)}", '
-            f'"sg_message_id": "{sg_message_id}"{_detail_json(m, e)}}}').encode()
+    return (
+        f'{{"email": {m.email_json}, "timestamp": {e.ms // 1000}, {smtp}"event": "{name}", '
+        f'"category": {m.categories}, "sg_event_id": "{m.event_id(x.n)}", '
+        f'"sg_message_id": "{sg_message_id}"{_detail_json(m, e)}}}'
+    ).encode()
 
 
 def _detail_json(m: Message, e: Ev) -> str:
     kind = e.kind
     if kind == "delivered":
-        return (f', "ip": "{OUTBOUND_IP}", "tls": 1, '
-                f'"response": {_json(_response(m.operator, m, e.ms))}')
+        return (
+            f', "ip": "{OUTBOUND_IP}", "tls": 1, '
+            f'"response": {_json(_response(m.operator, m, e.ms))}'
+        )
     if kind in ("open", "machine_open"):
         if kind == "machine_open":
-            return f', "useragent": "Mozilla/5.0", "ip": "{MACHINE_IPS[e.ms % 3]}", ' \
-                   '"sg_machine_open": true'
-        return (f', "useragent": {m.agent_json}, "ip": "{HUMAN_IPS[e.ms % 3]}", '
-                '"sg_machine_open": false')
+            return (
+                f', "useragent": "Mozilla/5.0", "ip": "{MACHINE_IPS[e.ms % 3]}", '
+                '"sg_machine_open": true'
+            )
+        return (
+            f', "useragent": {m.agent_json}, "ip": "{HUMAN_IPS[e.ms % 3]}", '
+            '"sg_machine_open": false'
+        )
     if kind in ("accepted", "complaint", "unsubscribe"):
         return ""
     if kind == "click":
-        return (f', "useragent": {m.agent_json}, "ip": "{HUMAN_IPS[e.ms % 3]}", '
-                f'"url": {_json(e.reason)}, "url_offset": {{"index": 0, "type": "html"}}')
+        return (
+            f', "useragent": {m.agent_json}, "ip": "{HUMAN_IPS[e.ms % 3]}", '
+            f'"url": {_json(e.reason)}, "url_offset": {{"index": 0, "type": "html"}}'
+        )
     return "".join(f", {_json(k)}: {_json(v)}" for k, v in details(m, e).items())
 
 
@@ -150,9 +207,14 @@ def details(m: Message, e: Ev) -> dict[str, Any]:
     if kind in ("deferred", "soft_bounce"):
         return {"response": e.reason, "attempt": e.extra or "1"}
     if kind in ("bounce", "blocked"):
-        return {"ip": OUTBOUND_IP, "tls": 1, "reason": e.reason, "status": e.status or "5.0.0",
-                "type": "blocked" if kind == "blocked" else "bounce",
-                "bounce_classification": e.extra or "Unclassified"}
+        return {
+            "ip": OUTBOUND_IP,
+            "tls": 1,
+            "reason": e.reason,
+            "status": e.status or "5.0.0",
+            "type": "blocked" if kind == "blocked" else "bounce",
+            "bounce_classification": e.extra or "Unclassified",
+        }
     if kind == "suppressed":
         drop = {"reason": DROP_REASONS[e.status]}
         return {**drop, "status": "5.0.0"} if e.status == "bounced" else drop
@@ -160,11 +222,18 @@ def details(m: Message, e: Ev) -> dict[str, Any]:
         return {"reason": "Invalid"}
     if kind in ("open", "machine_open"):
         machine = kind == "machine_open"
-        return {"useragent": "Mozilla/5.0" if machine else m.agent,
-                "ip": (MACHINE_IPS if machine else HUMAN_IPS)[e.ms % 3], "sg_machine_open": machine}
+        return {
+            "useragent": "Mozilla/5.0" if machine else m.agent,
+            "ip": (MACHINE_IPS if machine else HUMAN_IPS)[e.ms % 3],
+            "sg_machine_open": machine,
+        }
     if kind == "click":
-        return {"useragent": m.agent, "ip": HUMAN_IPS[e.ms % 3], "url": e.reason,
-                "url_offset": {"index": 0, "type": "html"}}
+        return {
+            "useragent": m.agent,
+            "ip": HUMAN_IPS[e.ms % 3],
+            "url": e.reason,
+            "url_offset": {"index": 0, "type": "html"},
+        }
     return {}
 
 
@@ -191,20 +260,33 @@ class ActivityCsv:
         sg_message_id = m.message_id_for(name)
         engagement = name in ("open", "click")
         values = {
-            "processed": str(e.ms // 1000), "message_id": sg_message_id, "event": name,
-            "api_key_id": API_KEY_ID, "recv_message_id": m.xid, "credential_id": "",
-            "subject": subject, "from": sender, "email": m.email, "asm_group_id": "",
-            "template_id": "", "originating_ip": ORIGINATING_IP,
+            "processed": str(e.ms // 1000),
+            "message_id": sg_message_id,
+            "event": name,
+            "api_key_id": API_KEY_ID,
+            "recv_message_id": m.xid,
+            "credential_id": "",
+            "subject": subject,
+            "from": sender,
+            "email": m.email,
+            "asm_group_id": "",
+            "template_id": "",
+            "originating_ip": ORIGINATING_IP,
             "reason": d.get("reason") or (d.get("response", "") if name == "deferred" else ""),
             "outbound_ip": OUTBOUND_IP if delivery else "",
-            "outbound_ip_type": "dedicated" if delivery else "", "mx": mx if delivery else "",
+            "outbound_ip_type": "dedicated" if delivery else "",
+            "mx": mx if delivery else "",
             "attempt": d.get("attempt", "1" if name == "delivered" else ""),
-            "url": d.get("url", ""), "user_agent": d.get("useragent", ""),
+            "url": d.get("url", ""),
+            "user_agent": d.get("useragent", ""),
             "type": d.get("type", ""),
             "is_unique": ("true" if x.unique else "false") if engagement else "",
-            "username": USERNAME, "categories": m.categories,
-            "marketing_campaign_id": "", "marketing_campaign_name": "",
-            "marketing_campaign_split_id": "", "marketing_campaign_version": "",
+            "username": USERNAME,
+            "categories": m.categories,
+            "marketing_campaign_id": "",
+            "marketing_campaign_name": "",
+            "marketing_campaign_split_id": "",
+            "marketing_campaign_version": "",
             "unique_args": "{}",
         }
         self._buffer.seek(0)

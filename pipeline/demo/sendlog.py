@@ -20,10 +20,26 @@ from pipeline.demo.clock import fmt_local, iso_local
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
 FIELDS = (
-    "send_id", "requested_at", "provider", "provider_message_id", "session_id", "session_name",
-    "session_place", "session_start", "session_end", "opportunity_id", "email_type",
-    "sender_email", "recipient_email", "recipient_name", "recipient_kind", "contact_id",
-    "subject", "body_html", "body_text", "attachments",
+    "send_id",
+    "requested_at",
+    "provider",
+    "provider_message_id",
+    "session_id",
+    "session_name",
+    "session_place",
+    "session_start",
+    "session_end",
+    "opportunity_id",
+    "email_type",
+    "sender_email",
+    "recipient_email",
+    "recipient_name",
+    "recipient_kind",
+    "contact_id",
+    "subject",
+    "body_html",
+    "body_text",
+    "attachments",
 )
 FORMATS = ("excel", "csv_bom", "jsonl")
 EXTENSIONS = {"excel": "csv", "csv_bom": "csv", "jsonl": "jsonl"}
@@ -63,29 +79,55 @@ class SendLogEncoder:
         small["session_start"] = _iso(r["session_start"])
         small["session_end"] = _iso(r["session_end"])
         head = _json(small)[:-1].encode("utf-8")
-        return b"".join([
-            head, b', "body_html": "', self._segments("jsonl", r["body_html"]),
-            b'", "body_text": "', self._segments("jsonl", r["body_text"]),
-            b'", "attachments": ', self._attachments("jsonl", r["attachments"]), b"}\n",
-        ])
+        return b"".join(
+            [
+                head,
+                b', "body_html": "',
+                self._segments("jsonl", r["body_html"]),
+                b'", "body_text": "',
+                self._segments("jsonl", r["body_text"]),
+                b'", "attachments": ',
+                self._attachments("jsonl", r["attachments"]),
+                b"}\n",
+            ]
+        )
 
     def _csv(self, fmt: str, r: dict[str, Any]) -> bytes:
         excel = fmt == "excel"
         when = fmt_local(r["requested_at"], "%d/%m/%Y %H:%M" if excel else "%Y-%m-%d %H:%M:%S")
         day = _fr if excel else _iso
         small = [
-            r["send_id"], when, r["provider"], r["provider_message_id"], r["session_id"],
-            r["session_name"], r["session_place"], day(r["session_start"]),
-            day(r["session_end"]), r["opportunity_id"], r["email_type"], r["sender_email"],
-            r["recipient_email"], r["recipient_name"], r["recipient_kind"], r["contact_id"],
+            r["send_id"],
+            when,
+            r["provider"],
+            r["provider_message_id"],
+            r["session_id"],
+            r["session_name"],
+            r["session_place"],
+            day(r["session_start"]),
+            day(r["session_end"]),
+            r["opportunity_id"],
+            r["email_type"],
+            r["sender_email"],
+            r["recipient_email"],
+            r["recipient_name"],
+            r["recipient_kind"],
+            r["contact_id"],
             r["subject"],
         ]
         head = _encode(fmt, ";".join(_csv_cell(v) for v in small))
-        return b"".join([
-            head, b';"', self._segments(fmt, r["body_html"]), b'";"',
-            self._segments(fmt, r["body_text"]), b'";', self._attachments(fmt, r["attachments"]),
-            b"\r\n",
-        ])
+        return b"".join(
+            [
+                head,
+                b';"',
+                self._segments(fmt, r["body_html"]),
+                b'";"',
+                self._segments(fmt, r["body_text"]),
+                b'";',
+                self._attachments(fmt, r["attachments"]),
+                b"\r\n",
+            ]
+        )
 
     def _segments(self, fmt: str, segments: tuple[str, ...]) -> bytes:
         return b"".join(self._segment(fmt, s) for s in segments)
@@ -104,8 +146,9 @@ class SendLogEncoder:
         cached = self._cache.get(key)
         if cached is None:
             text = _json([a.as_dict() for a in attachments])
-            cached = self._cache[key] = (text.encode("utf-8") if fmt == "jsonl"
-                                         else _encode(fmt, _csv_cell(text)))
+            cached = self._cache[key] = (
+                text.encode("utf-8") if fmt == "jsonl" else _encode(fmt, _csv_cell(text))
+            )
         return cached
 
 

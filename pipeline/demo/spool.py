@@ -54,12 +54,11 @@ class Spool:
             out.write(self.header)
             fd = src.fileno()
             payloads = (os.pread(fd, int(sizes[i]), int(offsets[i])) for i in order)
-            for chunk in (self.batcher(payloads) if self.batcher else payloads):
+            for chunk in self.batcher(payloads) if self.batcher else payloads:
                 out.write(chunk)
         self._scratch.unlink()
         self._handle = None
         return self.final
-
 
     def discard(self) -> None:
         if self._handle is not None:

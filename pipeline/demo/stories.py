@@ -45,8 +45,10 @@ class StoryScout:
         csv_month = period.brevo_export_month
         # Story mails must stay in one provider's era and show their reasons: clear of the
         # Brevo month exported as CSV (no reason column) and of the DMARC incident.
-        self._avoid = [(period.month_starts[csv_month - 1], period.month_starts[csv_month + 1]),
-                       period.incident]
+        self._avoid = [
+            (period.month_starts[csv_month - 1], period.month_starts[csv_month + 1]),
+            period.incident,
+        ]
         self.stuck_wanted = stuck
         self.latest: list[tuple[int, int, int]] = []  # the very last mails: no event yet
         self.recent: list[tuple[int, int, int]] = []  # the last ones before two hours ago
@@ -90,8 +92,7 @@ class StoryScout:
             return "s"
         return ""
 
-    def _first_free(self, story: str, era: str, taken: set[int]
-                    ) -> tuple[int, int, Planned] | None:
+    def _first_free(self, story: str, era: str, taken: set[int]) -> tuple[int, int, Planned] | None:
         """The first candidate whose recipient is not in another story yet (then taken)."""
         for candidate in self.pools.get(f"{story}_{era}", []):
             if candidate[2].ref not in taken:
@@ -111,7 +112,7 @@ class StoryScout:
         book = StoryBook()
         for _, key, j in self.latest:
             book.force(key, j, "no_events")
-        for _, key, j in sorted(self.recent)[-self.stuck_wanted:]:
+        for _, key, j in sorted(self.recent)[-self.stuck_wanted :]:
             book.force(key, j, "stuck")
         for era in "bs":
             for key, j, _ in self.pools.get(f"async_{era}", []):
@@ -126,15 +127,26 @@ class StoryScout:
                 _make_dead(self.people, dead[2].ref, book)
             full = self._first_free("full", era, taken)
             if full:
-                _make_full(self.people, sessions[full[0]], full[2].ref, book, wd, seed,
-                           self.period)
+                _make_full(self.people, sessions[full[0]], full[2].ref, book, wd, seed, self.period)
             unknown = self._first_free("unknown", era, set(book.client_wrong))
             if unknown:
-                _make_unknown(self.people, sessions[unknown[0]], unknown[2].ref, book, wd, seed,
-                              self.period, sendgrid=era == "s")
+                _make_unknown(
+                    self.people,
+                    sessions[unknown[0]],
+                    unknown[2].ref,
+                    book,
+                    wd,
+                    seed,
+                    self.period,
+                    sendgrid=era == "s",
+                )
         for i in range(self.people.learner_count):
-            if (self.people.l_domain[i] >= 0 and i not in taken
-                    and i not in self.people.email_overrides and self.rng.random() < TYPO_RATE):
+            if (
+                self.people.l_domain[i] >= 0
+                and i not in taken
+                and i not in self.people.email_overrides
+                and self.rng.random() < TYPO_RATE
+            ):
                 _make_typo(self.people, i, book, self.rng)
         return book
 
@@ -160,37 +172,63 @@ def _make_dead(people: People, learner: int, book: StoryBook) -> None:
     local, domain = people.learner_default_email(learner).split("@")
     name, _, tld = domain.rpartition(".")
     real = {c.domain for c in people.companies}
-    candidates = (f"{name.replace('-', '')}.{tld}", f"{name}.{'com' if tld == 'fr' else 'fr'}",
-                  f"{name}-groupe.{tld}")
+    candidates = (
+        f"{name.replace('-', '')}.{tld}",
+        f"{name}.{'com' if tld == 'fr' else 'fr'}",
+        f"{name}-groupe.{tld}",
+    )
     dead = next((d for d in candidates if d not in real), f"{name}-{learner}.{tld}")
     people.email_overrides[learner] = f"{local}@{dead}"
     book.dead_domains.add(dead)
 
 
-def _mails_to(s: Session, kind: str, ref: int, wd: WorkingDays, seed: int, period: Period
-              ) -> list[Planned]:
-    return [p for p in plan_session(s, wd, seed, period.start, period.now)
-            if p.kind == kind and p.ref == ref]
+def _mails_to(
+    s: Session, kind: str, ref: int, wd: WorkingDays, seed: int, period: Period
+) -> list[Planned]:
+    return [
+        p
+        for p in plan_session(s, wd, seed, period.start, period.now)
+        if p.kind == kind and p.ref == ref
+    ]
 
 
-def _make_full(people: People, s: Session, learner: int, book: StoryBook, wd: WorkingDays,
-               seed: int, period: Period) -> None:
+def _make_full(
+    people: People,
+    s: Session,
+    learner: int,
+    book: StoryBook,
+    wd: WorkingDays,
+    seed: int,
+    period: Period,
+) -> None:
     """Mailbox full from the convocation on: retried then delivered until the last day, then
     refused for ten days, then emptied."""
     mails = _mails_to(s, LEARNER, learner, wd, seed, period)
     hot = [p.ts for p in mails if p.email_type == "evaluation_a_chaud"]
     first, last_ok = mails[0].ts, (hot[0] if hot else mails[0].ts)
     book.windows.setdefault(people.learner_email(learner), []).extend(
-        [(first, last_ok + 1, "full_retry"), (last_ok + 1, last_ok + 10 * DAY, "full_bounce")])
+        [(first, last_ok + 1, "full_retry"), (last_ok + 1, last_ok + 10 * DAY, "full_bounce")]
+    )
 
 
-def _make_unknown(people: People, s: Session, client: int, book: StoryBook, wd: WorkingDays,
-                  seed: int, period: Period, sendgrid: bool) -> None:
+def _make_unknown(
+    people: People,
+    s: Session,
+    client: int,
+    book: StoryBook,
+    wd: WorkingDays,
+    seed: int,
+    period: Period,
+    sendgrid: bool,
+) -> None:
     """The client contact's address was mistyped in the CRM for this session's preparation and
     fixed after the certificat: every mail in between bounces (SendGrid: the first bounces, the
     next ones are dropped as a bounced address)."""
-    mails = [p.ts for p in _mails_to(s, CLIENT, client, wd, seed, period)
-             if p.email_type != "evaluation_a_froid"]
+    mails = [
+        p.ts
+        for p in _mails_to(s, CLIENT, client, wd, seed, period)
+        if p.email_type != "evaluation_a_froid"
+    ]
     contact = people.clients[client]
     local, domain = contact.email.split("@")
     first, _, last = local.partition(".")
@@ -199,12 +237,16 @@ def _make_unknown(people: People, s: Session, client: int, book: StoryBook, wd: 
         wrong = f"{first}{last}@{domain}"
     lo, hi = mails[0], mails[-1] + 1
     book.client_wrong[client] = (lo, hi, wrong)
-    book.windows[wrong] = ([(lo, lo + 1, "unknown_user"), (lo + 1, hi, "suppressed_bounced")]
-                           if sendgrid else [(lo, hi, "unknown_user")])
+    book.windows[wrong] = (
+        [(lo, lo + 1, "unknown_user"), (lo + 1, hi, "suppressed_bounced")]
+        if sendgrid
+        else [(lo, hi, "unknown_user")]
+    )
 
 
-def scripted_opportunities(rng: random.Random, people: People, wd: WorkingDays, period: Period,
-                           first_idx: int) -> list[Opportunity]:
+def scripted_opportunities(
+    rng: random.Random, people: People, wd: WorkingDays, period: Period, first_idx: int
+) -> list[Opportunity]:
     """A prospect who unsubscribes (Brevo), one who reports spam and one who unsubscribes
     (SendGrid); their later mails are refused by the provider's suppression list."""
     starts = (
@@ -216,11 +258,18 @@ def scripted_opportunities(rng: random.Random, people: People, wd: WorkingDays, 
     out = []
     for n, (story, start) in enumerate(starts):
         day = wd.on_or_after(period.first_day + timedelta(days=(start - period.start) // DAY))
-        out.append(Opportunity(
-            idx=first_idx + n,
-            course=rng.randrange(len(catalog.COURSES)), client=rng.choice(prospects),
-            rep=rng.randrange(len(catalog.SALES_REPS)), start=day, mails=4, story=story,
-            stream=100_000_000 + n))
+        out.append(
+            Opportunity(
+                idx=first_idx + n,
+                course=rng.randrange(len(catalog.COURSES)),
+                client=rng.choice(prospects),
+                rep=rng.randrange(len(catalog.SALES_REPS)),
+                start=day,
+                mails=4,
+                story=story,
+                stream=100_000_000 + n,
+            )
+        )
     return out
 
 
@@ -240,14 +289,18 @@ CONSOLE_SUBJECTS = (
 )
 
 
-def console_mails(rng: random.Random, period: Period, people: People, count: int
-                  ) -> list[tuple[int, str, str]]:
+def console_mails(
+    rng: random.Random, period: Period, people: People, count: int
+) -> list[tuple[int, str, str]]:
     """Mails sent by hand from the providers' consoles: (epoch, recipient, subject), half in each
     provider's era, never in the send log."""
     out = []
     for n in range(count):
-        lo, hi = ((period.month_starts[1], period.switch - DAY) if n % 2 == 0
-                  else (period.switch + DAY, period.now - 2 * DAY))
+        lo, hi = (
+            (period.month_starts[1], period.switch - DAY)
+            if n % 2 == 0
+            else (period.switch + DAY, period.now - 2 * DAY)
+        )
         day = local_date(rng.randint(lo, hi))
         ts = local_epoch(day, rng.randint(9 * 3600, 18 * 3600))
         client = people.clients[rng.randrange(len(people.clients))]

@@ -71,8 +71,16 @@ class Opportunities:
         return len(self._course)
 
     def __getitem__(self, i: int) -> Opportunity:
-        return Opportunity(i, self._course[i], self._client[i], self._rep[i], self._start[i],
-                           self._mails[i], self._stories.get(i, ""), self._stream[i])
+        return Opportunity(
+            i,
+            self._course[i],
+            self._client[i],
+            self._rep[i],
+            self._start[i],
+            self._mails[i],
+            self._stories.get(i, ""),
+            self._stream[i],
+        )
 
     def __iter__(self) -> Iterator[Opportunity]:
         return (self[i] for i in range(len(self)))
@@ -89,6 +97,7 @@ class Opportunities:
         if o.story:
             self._stories[o.idx] = o.story
 
+
 def seed_for(seed: int, idx: int, stream: int) -> int:
     """A distinct, stable integer seed per (run seed, thread, purpose)."""
     return (seed * 1_000_003 + idx) * 7 + stream
@@ -102,8 +111,14 @@ def session_count(emails: int) -> int:
     return max(2, round(emails * 150 / 40_000))
 
 
-def build_sessions(rng: random.Random, count: int, period: Period, wd: WorkingDays,
-                   people: People, n_client_companies: int) -> list[Session]:
+def build_sessions(
+    rng: random.Random,
+    count: int,
+    period: Period,
+    wd: WorkingDays,
+    people: People,
+    n_client_companies: int,
+) -> list[Session]:
     """Sessions starting from ~4 months before the period to ~2 months after `today`."""
     first = wd.on_or_after(period.first_day - timedelta(days=120))
     last = wd.on_or_before(period.today + timedelta(days=60))
@@ -123,16 +138,26 @@ def build_sessions(rng: random.Random, count: int, period: Period, wd: WorkingDa
     sessions = []
     for idx, start in enumerate(starts):
         cohort = idx in cohort_at
-        course_i = (rng.choice(cohort_courses) if cohort
-                    else rng.choices(range(len(catalog.COURSES)), _COURSE_WEIGHTS)[0])
+        course_i = (
+            rng.choice(cohort_courses)
+            if cohort
+            else rng.choices(range(len(catalog.COURSES)), _COURSE_WEIGHTS)[0]
+        )
         course = catalog.COURSES[course_i]
         year = wd.day(start).year
         year_counters[year] = year_counters.get(year, 0) + 1
         session = Session(
-            idx=idx, session_id=f"SES-{year}-{year_counters[year]:05d}", course=course_i,
-            place=0, start=start, end=start + course.days - 1,
-            trainer=_trainer_for(rng, people, course_i), cohort=cohort,
-            companies=[], clients=[], sizes=[],
+            idx=idx,
+            session_id=f"SES-{year}-{year_counters[year]:05d}",
+            course=course_i,
+            place=0,
+            start=start,
+            end=start + course.days - 1,
+            trainer=_trainer_for(rng, people, course_i),
+            cohort=cohort,
+            companies=[],
+            clients=[],
+            sizes=[],
         )
         _enrol(rng, session, course, people, n_client_companies)
         sessions.append(session)
@@ -144,8 +169,9 @@ def _trainer_for(rng: random.Random, people: People, course: int) -> int:
     return rng.choice(able) if able else rng.randrange(len(people.trainers))
 
 
-def _enrol(rng: random.Random, s: Session, course: catalog.Course, people: People,
-           n_client_companies: int) -> None:
+def _enrol(
+    rng: random.Random, s: Session, course: catalog.Course, people: People, n_client_companies: int
+) -> None:
     """Companies, their contacts and learner counts; place from the mode (inter, intra, cohort)."""
     lo, hi = course.size
     intra = s.cohort or rng.random() < 0.3
@@ -187,8 +213,9 @@ def set_cohort_size(s: Session, learners: int) -> None:
     s.end = s.start + min(groups * days, 25) - 1
 
 
-def assign_learners(rng: random.Random, sessions: list[Session], people: People,
-                    seen: TakenAddresses) -> None:
+def assign_learners(
+    rng: random.Random, sessions: list[Session], people: People, seen: TakenAddresses
+) -> None:
     """Create each company's employees (re-used across its sessions), then seat them."""
     need: dict[int, list[int]] = {}
     for s in sessions:
@@ -210,10 +237,14 @@ def _with_private(s: Session) -> list[int]:
     return s.companies + [-1] * (len(s.sizes) - len(s.companies))
 
 
-def new_opportunity(rng: random.Random, idx: int, people: People, first: int, last: int,
-                    mails: int | None = None) -> Opportunity:
+def new_opportunity(
+    rng: random.Random, idx: int, people: People, first: int, last: int, mails: int | None = None
+) -> Opportunity:
     return Opportunity(
-        idx=idx, course=rng.randrange(len(catalog.COURSES)),
-        client=rng.randrange(len(people.clients)), rep=rng.randrange(len(catalog.SALES_REPS)),
-        start=rng.randint(first, last), mails=mails or rng.choice((1, 2, 2, 3, 3, 4, 5)),
+        idx=idx,
+        course=rng.randrange(len(catalog.COURSES)),
+        client=rng.randrange(len(people.clients)),
+        rep=rng.randrange(len(catalog.SALES_REPS)),
+        start=rng.randint(first, last),
+        mails=mails or rng.choice((1, 2, 2, 3, 3, 4, 5)),
     )

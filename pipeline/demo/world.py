@@ -84,8 +84,9 @@ def build_world(seed: int, today: date, emails: int) -> World:
     rng = random.Random(seed)
     seen = people_mod.TakenAddresses(emails // 4)
     people, n_clients = _people(rng, seed, emails, seen)
-    sessions = threads.build_sessions(rng, threads.session_count(emails), period, wd, people,
-                                      n_clients)
+    sessions = threads.build_sessions(
+        rng, threads.session_count(emails), period, wd, people, n_clients
+    )
     _size_sessions(sessions, emails - max(1, round(emails * LIBRE_SHARE)), wd, seed, period)
     threads.assign_learners(rng, sessions, people, seen)
     del seen
@@ -114,12 +115,14 @@ def build_world(seed: int, today: date, emails: int) -> World:
     for n, (ts, _, _) in enumerate(console):
         tally.keys.append(CONSOLE_BASE + n)
         tally.first_ts.append(ts)
-    return World(seed, emails, period, wd, people, sessions, opportunities, book, tally.order(),
-                 console)
+    return World(
+        seed, emails, period, wd, people, sessions, opportunities, book, tally.order(), console
+    )
 
 
-def _people(rng: random.Random, seed: int, emails: int, seen: people_mod.TakenAddresses
-            ) -> tuple[People, int]:
+def _people(
+    rng: random.Random, seed: int, emails: int, seen: people_mod.TakenAddresses
+) -> tuple[People, int]:
     first, last, fake = people_mod.name_pools(seed)
     n_clients = min(25_000, max(8, round(emails / 220)))
     n_prospects = n_clients // 2 + 4
@@ -130,8 +133,9 @@ def _people(rng: random.Random, seed: int, emails: int, seen: people_mod.TakenAd
     return People(first, last, companies, clients, trainers, specialities), n_clients
 
 
-def _size_sessions(sessions: list[Session], budget: int, wd: WorkingDays, seed: int,
-                   period: Period) -> None:
+def _size_sessions(
+    sessions: list[Session], budget: int, wd: WorkingDays, seed: int, period: Period
+) -> None:
     """Scale the cohorts (or, if there are none, every session) so that session mails fill
     ~95% of the budget. Mails grow about linearly with learners, so one counting pass at the
     drawn sizes is enough; the exact count comes later, and opportunities fill the rest."""
@@ -169,9 +173,16 @@ def _shrink(s: Session, excess: int) -> None:
     s.sizes = sizes
 
 
-def _fill_opportunities(rng: random.Random, remaining: int, opportunities: Opportunities,
-                        people: People, wd: WorkingDays, seed: int, period: Period,
-                        tally: _Tally) -> None:
+def _fill_opportunities(
+    rng: random.Random,
+    remaining: int,
+    opportunities: Opportunities,
+    people: People,
+    wd: WorkingDays,
+    seed: int,
+    period: Period,
+    tally: _Tally,
+) -> None:
     """Sales opportunities until the run has exactly the requested number of mails."""
     first, last = wd.on_or_after(period.first_day), wd.on_or_before(period.today)
     while remaining > 0:
