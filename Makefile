@@ -10,7 +10,8 @@ export MAILTRAIL_DB := $(DB)
 .PHONY: run test demo lint chromium clean
 
 run: $(VENV)/.installed $(DB)
-	$(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.address localhost
+	# The dashboard runs at a lower CPU priority than ingests (docs/architecture.md, measured costs).
+	nice -n 10 $(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.address localhost
 
 test: $(VENV)/.installed-test chromium
 	$(PY) -m pytest
