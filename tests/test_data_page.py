@@ -72,8 +72,9 @@ def test_on_the_demo_the_page_shows_freshness_history_and_refused_records(
     newest = as_of.strftime("%d/%m/%Y à %H:%M")
     assert f"Données les plus récentes : **{newest}**" in _texts(app.markdown)
     assert "**Brevo** ne reçoit plus de données depuis le" in _texts(app.info)
-    freshness = _frame_with(app, "usual_gap")
-    assert set(freshness["state"]) == {"⚪ Ne reçoit plus de données", "🟢 À jour"}
+    (freshness,) = (t.value for t in app.table)
+    assert list(freshness["Prestataire"]) == ["Brevo", "SendGrid"]
+    assert list(freshness["État"]) == ["⚪ Ne reçoit plus de données", "🟢 À jour"]
     with demo_env.connect() as con:
         runs, rejects = con.execute(
             "SELECT (SELECT count(*) FROM ingest_runs), (SELECT count(*) FROM ingest_rejects)"

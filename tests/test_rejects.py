@@ -55,6 +55,8 @@ def test_refused_records_keep_their_file_line_reason_and_raw_text(rejects_store)
     )
     assert by_line[("brevo.jsonl", 2)].raw == "{not json"
     assert records["run_id"].is_monotonic_decreasing  # newest run first
+    cut = rejected_records(rejects_store(), RejectFilter(text="lea@gmail"), "en", raw_chars=4)
+    assert list(cut["raw"]) == ["S-2,"]
 
 
 def test_refused_records_filter_by_run_file_and_text_in_either_language(rejects_store) -> None:

@@ -1,5 +1,6 @@
 """Uploaded files land in a private folder of their own under the inbox, names made safe; an
-ingest queued behind another says so, and gives up with StoreBusyError after the configured wait."""
+ingest queued behind another says so, and gives up with StoreBusyError after the configured wait;
+an ingest job in the background reports each file as it finishes, and the error that stopped it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from freshness_data import brevo_events, every, send_log
 
 from pipeline.errors import StoreBusyError
 from pipeline.ingest import ingest_paths
+from pipeline.ingest_job import IngestJob
 from pipeline.store import open_writer
 from pipeline.uploads import UPLOADS, new_upload_folder, safe_file_name, save_uploads
 
@@ -100,3 +102,29 @@ def test_an_ingest_that_waits_longer_than_allowed_gives_up_with_store_busy(setti
         release.set()
         holder.join()
     assert waits == [1]
+
+
+def test_an_ingest_job_reports_each_file_as_it_finishes_and_its_outcome(settings, write) -> None:
+    mails = every("brevo", [0, 1])
+    paths = [write("sends.csv", send_log(mails)), write("noise.bin", b"\x00\x01")]
+    job = IngestJob(paths, settings).start()
+    assert job.wait(60)
+    assert job.finished and job.error is None and not job.waiting
+    assert [r.status for r in job.done] == ["completed", "refused"]
+    assert job.reports == tuple(job.done)
+
+
+def test_an_ingest_job_keeps_the_error_that_stopped_it(settings, write) -> None:
+    impatient = dataclasses.replace(settings, writer_wait_seconds=0.3)
+    started, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_the_writer, args=(settings, started, release))
+    holder.start()
+    started.wait(10)
+    try:
+        job = IngestJob([write("sends.csv", send_log(every("brevo", [0])))], impatient).start()
+        assert job.wait(30)
+    finally:
+        release.set()
+        holder.join()
+    assert isinstance(job.error, StoreBusyError)
+    assert job.reports is None and job.done == []

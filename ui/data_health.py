@@ -24,6 +24,7 @@ from ui.shell import Page
 RUNS_SHOWN = 1000
 REJECTS_SHOWN = 1000
 STUCK_SHOWN = 500
+RAW_SHOWN = 2000  # characters of a refused record's text on screen; the CSV keeps it whole
 _DATETIME_FORMAT = {"fr": "DD/MM/YYYY HH:mm", "en": "YYYY-MM-DD HH:mm"}
 
 
@@ -81,11 +82,7 @@ def freshness_section(view: Page) -> None:
             icon="⏰",
         )
     providers = cached_query(health.provider_freshness)(view.snapshot)
-    st.dataframe(
-        freshness_frame(providers, view.lang),
-        hide_index=True,
-        column_config=_freshness_columns(view),
-    )
+    st.table(freshness_frame(providers, view.lang), hide_index=True)
     for item in providers:
         message = freshness_message(item, view)
         if message:
@@ -94,16 +91,24 @@ def freshness_section(view: Page) -> None:
 
 
 def freshness_frame(providers: list[health.ProviderFreshness], lang: str) -> pd.DataFrame:
+    """One row per provider, every cell already worded (a small static table)."""
+
+    def when(value: dt.datetime | None) -> str:
+        return format_datetime(value.replace(tzinfo=None), lang) if value else "—"
+
+    def column(name: str) -> str:
+        return t(f"data.freshness.col.{name}", lang)
+
     return pd.DataFrame(
         {
-            "provider": [provider_name(p.provider, lang) for p in providers],
-            "state": [t(f"data.freshness.verdict.{p.verdict}", lang) for p in providers],
-            "last_event": [p.last_event_at for p in providers],
-            "events_24h": [p.events_24h for p in providers],
-            "events_7d": [p.events_7d for p in providers],
-            "requests_7d": [p.requests_7d for p in providers],
-            "last_request": [p.last_request_at for p in providers],
-            "usual_gap": [
+            column("provider"): [provider_name(p.provider, lang) for p in providers],
+            column("state"): [t(f"data.freshness.verdict.{p.verdict}", lang) for p in providers],
+            column("last_event"): [when(p.last_event_at) for p in providers],
+            column("events_24h"): [_count(p.events_24h, lang) for p in providers],
+            column("events_7d"): [_count(p.events_7d, lang) for p in providers],
+            column("requests_7d"): [_count(p.requests_7d, lang) for p in providers],
+            column("last_request"): [when(p.last_request_at) for p in providers],
+            column("usual_gap"): [
                 format_duration(p.usual_gap, lang) if p.usual_gap_measured else "—"
                 for p in providers
             ],
@@ -132,20 +137,6 @@ def freshness_message(item: health.ProviderFreshness, view: Page) -> str | None:
     return None
 
 
-def _freshness_columns(view: Page) -> dict:
-    when = _datetime_column(view)
-    return {
-        "provider": st.column_config.TextColumn(view.t("data.freshness.col.provider")),
-        "state": st.column_config.TextColumn(view.t("data.freshness.col.state")),
-        "last_event": when(view.t("data.freshness.col.last_event")),
-        "events_24h": st.column_config.NumberColumn(view.t("data.freshness.col.events_24h")),
-        "events_7d": st.column_config.NumberColumn(view.t("data.freshness.col.events_7d")),
-        "requests_7d": st.column_config.NumberColumn(view.t("data.freshness.col.requests_7d")),
-        "last_request": when(view.t("data.freshness.col.last_request")),
-        "usual_gap": st.column_config.TextColumn(view.t("data.freshness.col.usual_gap")),
-    }
-
-
 # --- mails still requested -----------------------------------------------------------------------
 
 
@@ -157,6 +148,7 @@ def stuck_section(view: Page) -> None:
         max_value=24.0 * 30,
         value=health.DEFAULT_STUCK_HOURS,
         step=0.5,
+        format="%.1f",
         help=view.t("data.stuck.help"),
         key="data_stuck_hours",
         width=220,
@@ -262,18 +254,19 @@ def runs_frame(runs: pd.DataFrame, lang: str, timezone: str) -> pd.DataFrame:
 
 def _runs_columns(view: Page) -> dict:
     number = st.column_config.NumberColumn
+    text = st.column_config.TextColumn
     return {
-        "run_id": number(view.t("data.col.run"), width="small"),
-        "file_name": st.column_config.TextColumn(view.t("data.col.file")),
-        "status": st.column_config.TextColumn(view.t("data.col.result")),
-        "format": st.column_config.TextColumn(view.t("data.col.format")),
+        "run_id": number(view.t("data.col.run"), width=70),
+        "file_name": text(view.t("data.col.file"), width="medium"),
+        "status": text(view.t("data.col.result"), width=130),
+        "format": text(view.t("data.col.format"), width="medium"),
         "finished_at": _datetime_column(view)(view.t("data.col.finished")),
-        "records_read": number(view.t("data.col.read")),
-        "records_loaded": number(view.t("data.col.loaded")),
-        "records_duplicate": number(view.t("data.col.duplicate")),
-        "records_rejected": number(view.t("data.col.rejected")),
-        "mails_changed": number(view.t("data.col.mails_changed")),
-        "message": st.column_config.TextColumn(view.t("data.col.note"), width="large"),
+        "records_read": number(view.t("data.col.read"), width=70),
+        "records_loaded": number(view.t("data.col.loaded"), width=70),
+        "records_duplicate": number(view.t("data.col.duplicate"), width=90),
+        "records_rejected": number(view.t("data.col.rejected"), width=70),
+        "mails_changed": number(view.t("data.col.mails_changed"), width=110),
+        "message": text(view.t("data.col.note"), width="large"),
     }
 
 
@@ -293,7 +286,7 @@ def rejects_section(view: Page) -> None:
         st.info(view.t("data.rejects.no_match"))
         return
     records = cached_query(rejects.rejected_records)(
-        view.snapshot, reject_filter, view.lang, REJECTS_SHOWN
+        view.snapshot, reject_filter, view.lang, REJECTS_SHOWN, RAW_SHOWN
     )
     line = view.t("data.rejects.count", count=count)
     if count > len(records):
@@ -335,13 +328,13 @@ def _reject_filter(view: Page, sources: pd.DataFrame) -> rejects.RejectFilter:
         view.t("data.rejects.file"),
         [None, *names],
         format_func=lambda p: view.t("data.rejects.all_files") if p is None else names[p],
-        key="data_rejects_file",
+        key=f"data_rejects_file_{view.lang}",  # its labels are worded in the language
     )
     run_id = second.selectbox(
         view.t("data.rejects.run"),
         [None, *runs],
         format_func=lambda r: view.t("data.rejects.all_runs") if r is None else runs[r],
-        key="data_rejects_run",
+        key=f"data_rejects_run_{view.lang}",
     )
     text = third.text_input(view.t("data.rejects.search"), key="data_rejects_text")
     return rejects.RejectFilter(run_id=run_id, file_path=file_path, text=text)
@@ -369,6 +362,11 @@ def _download(view: Page, reject_filter: rejects.RejectFilter) -> None:
 
 
 # --- shared --------------------------------------------------------------------------------------
+
+
+def _count(value: int, lang: str) -> str:
+    """12 345 (fr, narrow no-break space) / 12,345 (en)."""
+    return f"{value:,}".replace(",", "\u202f" if lang == "fr" else ",")
 
 
 def _moment(value: dt.datetime | None, view: Page) -> str:

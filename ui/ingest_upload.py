@@ -1,14 +1,17 @@
 """The Data page's upload: files (and an optional column mapping) are saved to a private folder of
-the inbox, ingested through the single writer with a progress bar, and summarised per file.
+the inbox, ingested through the single writer in a background job with a progress bar, and
+summarised per file.
 
-The ingest runs in this page's script while every other page keeps reading its snapshot; when it
-is done the page reruns, and so reads the snapshot the ingest published. The summary stays until
-dismissed. Nothing here reads the store or builds SQL.
+The job is kept in the session: a rerun while it works (any click) only redraws its progress, and
+the same upload is never ingested twice by a replayed click. Every other page keeps reading its
+snapshot meanwhile; once the job is done the page reruns and reads the snapshot it published.
+The summary stays until dismissed. Nothing here reads the store or builds SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +23,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from pipeline.errors import PipelineError, StoreBusyError
 from pipeline.i18n import format_datetime, t
-from pipeline.ingest import ingest_paths
+from pipeline.ingest_job import IngestJob
 from pipeline.ingest_reasons import format_label, run_message, run_status
 from pipeline.readers.mapping_file import MappingError
 from pipeline.runs import FileReport
@@ -28,23 +31,35 @@ from pipeline.uploads import new_upload_folder, save_uploads
 from ui.data_health import format_duration
 from ui.shell import Page
 
-_ROUND = "data_upload_round"
+_ROUND = "data_upload_round"  # part of the upload widgets' keys: a new round empties them
+_JOB = "data_import_job"
 _LAST = "data_last_import"
+_STARTED = "data_started_uploads"  # file ids of every upload this session already ingested
+_POLL_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """One upload's outcome, kept in the session so that it survives the rerun."""
+    """One upload's outcome, kept in the session so that it survives reruns."""
 
     when: dt.datetime
     folder: Path
     reports: tuple[FileReport, ...]
+    error: str | None = None  # the whole import failed: said in plain words
+
+
+@dataclass
+class _Running:
+    job: IngestJob
+    folder: Path
+    upload_ids: frozenset[str]
 
 
 def upload_and_ingest(view: Page) -> None:
-    """The upload form, the ingest with its progress, and the last import's summary."""
+    """The upload form, the running import's progress, and the last import's summary."""
     st.subheader(view.t("data.upload.title"))
     round_ = st.session_state.setdefault(_ROUND, 0)
+    running = st.session_state.get(_JOB)
     files = st.file_uploader(
         view.t("data.upload.files"),
         accept_multiple_files=True,
@@ -59,70 +74,95 @@ def upload_and_ingest(view: Page) -> None:
             key=f"data_mapping_{round_}",
         )
     start = st.button(
-        view.t("data.upload.start"), type="primary", disabled=not files, key="data_start"
+        view.t("data.upload.start"),
+        type="primary",
+        disabled=not files or running is not None,
+        key="data_start",
     )
-    if start and files:
-        result = _ingest(view, files, mapping)
-        if result is not None:
-            st.session_state[_LAST] = result
-            st.session_state[_ROUND] = round_ + 1  # empties the upload widgets
-            st.rerun()
+    if start and files and running is None:
+        ids = frozenset(f.file_id for f in [*files, *([mapping] if mapping else [])])
+        if ids not in st.session_state.setdefault(_STARTED, set()):  # not a replayed click
+            running = _start(view, files, mapping, ids)
+    if isinstance(running, _Running):
+        _follow(view, running)
     last = st.session_state.get(_LAST)
     if isinstance(last, ImportResult):
         _summary(view, last)
 
 
-def _ingest(
-    view: Page, files: Sequence[UploadedFile], mapping: UploadedFile | None
-) -> ImportResult | None:
-    folder = new_upload_folder(view.settings.inbox_dir)
+def _start(
+    view: Page,
+    files: Sequence[UploadedFile],
+    mapping: UploadedFile | None,
+    upload_ids: frozenset[str],
+) -> _Running:
+    now = dt.datetime.now(ZoneInfo(view.settings.timezone)).replace(tzinfo=None)
+    folder = new_upload_folder(view.settings.inbox_dir, now)
     paths = save_uploads(((f.name, f.getvalue()) for f in files), folder)
     mapping_path = None
     if mapping is not None:
         (mapping_path,) = save_uploads(
             [(mapping.name, mapping.getvalue())], folder, subfolder="mapping"
         )
-    total = len(paths)
-    progress = st.progress(0.0, text=view.t("data.upload.preparing", total=total))
+    job = IngestJob(paths, view.settings, mapping=mapping_path).start()
+    running = _Running(job, folder, upload_ids)
+    st.session_state[_STARTED].add(upload_ids)
+    st.session_state[_JOB] = running
+    return running
+
+
+def _follow(view: Page, running: _Running) -> None:
+    """Show the job's progress until it is done, then keep its outcome and rerun."""
+    job = running.job
+    progress = st.progress(0.0, text=view.t("data.upload.preparing", total=job.total))
     notice = st.empty()
-    done: list[FileReport] = []
+    wait = _writer_wait(view)
+    while True:
+        finished = job.finished
+        done = len(job.done)
+        if job.waiting:
+            notice.info(view.t("data.upload.waiting", wait=wait), icon="⏳")
+        else:
+            notice.empty()
+        if done:
+            text = (
+                view.t("data.upload.publishing", total=job.total)
+                if done == job.total
+                else view.t(
+                    "data.upload.progress", done=done, total=job.total, name=_name(job.done[-1])
+                )
+            )
+            progress.progress(done / job.total, text=text)
+        if finished:
+            break
+        time.sleep(_POLL_SECONDS)
+    del st.session_state[_JOB]
+    st.session_state[_LAST] = _outcome(view, running)
+    if job.error is None:
+        st.session_state[_ROUND] = st.session_state.get(_ROUND, 0) + 1  # empties the widgets
+    else:
+        st.session_state[_STARTED].discard(running.upload_ids)  # the same files may be retried
+    st.rerun()
 
-    def on_file(report: FileReport) -> None:
-        done.append(report)
-        text = (
-            view.t("data.upload.publishing", total=total)
-            if len(done) == total
-            else view.t("data.upload.progress", done=len(done), total=total, name=_name(report))
-        )
-        notice.empty()
-        progress.progress(len(done) / total, text=text)
 
-    wait = format_duration(dt.timedelta(seconds=view.settings.writer_wait_seconds), view.lang)
-
-    def on_wait() -> None:
-        notice.info(view.t("data.upload.waiting", wait=wait), icon="⏳")
-
-    try:
-        reports = ingest_paths(
-            paths, view.settings, mapping=mapping_path, on_file=on_file, on_wait=on_wait
-        )
-    except MappingError as e:
-        progress.empty()
-        st.error(view.t("data.upload.bad_mapping", problem=_mapping_problem(e)))
-        return None
-    except StoreBusyError:
-        progress.empty()
-        st.error(view.t("data.upload.busy", wait=wait, folder=folder))
-        return None
-    except PipelineError as e:
-        progress.empty()
-        st.error(view.t("data.upload.failed", problem=e, folder=folder))
-        return None
+def _outcome(view: Page, running: _Running) -> ImportResult:
+    job = running.job
     now = dt.datetime.now(ZoneInfo(view.settings.timezone))
-    return ImportResult(now, folder, tuple(reports))
+    error = None
+    if isinstance(job.error, MappingError):
+        error = view.t("data.upload.bad_mapping", problem=_mapping_problem(job.error))
+    elif isinstance(job.error, StoreBusyError):
+        error = view.t("data.upload.busy", wait=_writer_wait(view), folder=running.folder)
+    elif job.error is not None:
+        problem = job.error if isinstance(job.error, PipelineError) else repr(job.error)
+        error = view.t("data.upload.failed", problem=problem, folder=running.folder)
+    return ImportResult(now, running.folder, job.reports or (), error)
 
 
 def _summary(view: Page, result: ImportResult) -> None:
+    if result.error:
+        st.error(result.error)
+        return
     reports = result.reports
     counts = {status: sum(r.status == status for r in reports) for status in _OUTCOMES}
     st.markdown(f"**{view.t('data.summary.title', when=_when(result.when, view))}**")
@@ -166,6 +206,10 @@ def summary_frame(reports: Sequence[FileReport], lang: str, timezone: str) -> pd
         for r in reports
     ]
     return pd.DataFrame(rows)
+
+
+def _writer_wait(view: Page) -> str:
+    return format_duration(dt.timedelta(seconds=view.settings.writer_wait_seconds), view.lang)
 
 
 def _name(report: FileReport) -> str:

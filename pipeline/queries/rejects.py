@@ -98,17 +98,20 @@ def rejected_records(
     reject_filter: RejectFilter,
     lang: str = "fr",
     limit: int = 1000,
+    raw_chars: int | None = None,
 ) -> pd.DataFrame:
-    """The matching refused records, newest run first then by line, reasons translated."""
+    """The matching refused records, newest run first then by line, reasons translated; the raw
+    text cut to `raw_chars` characters when given (a screen; the export keeps it whole)."""
     where, params = _prepare(con, reject_filter, lang)
+    raw = "r.raw" if raw_chars is None else "left(r.raw, CAST(? AS INTEGER))"
     return con.execute(
         f"""
         SELECT r.run_id, {_FILE_NAME} AS file_name, r.file_path,
-               r.line, tr.text AS reason, r.raw
+               r.line, tr.text AS reason, {raw} AS raw
         {_FROM} WHERE {where}
         ORDER BY r.run_id DESC, r.line NULLS LAST LIMIT ?
         """,
-        [*params, limit],
+        [*([] if raw_chars is None else [raw_chars]), *params, limit],
     ).df()
 
 
