@@ -3,7 +3,8 @@ requested, the import history and every refused record."""
 
 import streamlit as st
 
-from ui.data_health import freshness_section, rejects_section, runs_section, stuck_section
+from ui.data_health import freshness_section, stuck_section
+from ui.ingest_history import rejects_section, runs_section
 from ui.ingest_upload import upload_and_ingest
 from ui.shell import page
 

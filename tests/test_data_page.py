@@ -4,6 +4,7 @@ waiting by another, and a page read while an ingest runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import threading
 import time
@@ -19,7 +20,8 @@ from pipeline.ingest import ingest_paths
 from pipeline.queries.data_health import data_as_of
 from pipeline.settings import Settings
 from pipeline.store import open_writer
-from tests.conftest import DemoStore
+from tests.conftest import DATA, DemoStore
+from ui.data_health import format_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/data.py")
@@ -146,6 +148,46 @@ def test_uploading_a_good_and_a_garbage_file_imports_one_and_refuses_the_other(
     assert again["Détail"].startswith("Déjà importé : ce fichier est identique à brevo-extra.jsonl")
 
 
+def test_a_column_mapping_uploaded_with_a_csv_export_reads_it(settings, monkeypatch) -> None:
+    export = (DATA / "mapped/brevo_fr_logs.csv").read_bytes()
+    mapping = (ROOT / "mappings/brevo_fr_log_export.toml").read_bytes()
+    app = _app(monkeypatch, settings.db_path)
+    app.run()
+    app.file_uploader(key="data_files_0").set_value([("logs.csv", export, "text/csv")]).run()
+    app.file_uploader(key="data_mapping_0").set_value(
+        [("brevo_fr_log_export.toml", mapping, "application/toml")]
+    ).run()
+    app.button(key="data_start").click().run()
+    _ok(app)
+    row = app.table[0].value.iloc[0]
+    assert row["Résultat"] == "✅ Importé"
+    assert row["Format reconnu"] == "Correspondance de colonnes « brevo_fr_log_export »"
+    (folder,) = (settings.db_path.parent / "inbox" / "uploads").iterdir()
+    assert (folder / "mapping" / "brevo_fr_log_export.toml").read_bytes() == mapping
+
+
+def test_a_mapping_that_cannot_be_used_says_why_imports_nothing_and_can_be_retried(
+    settings, monkeypatch
+) -> None:
+    export = (DATA / "mapped/brevo_fr_logs.csv").read_bytes()
+    app = _app(monkeypatch, settings.db_path)
+    app.run()
+    app.file_uploader(key="data_files_0").set_value([("logs.csv", export, "text/csv")]).run()
+    app.file_uploader(key="data_mapping_0").set_value(
+        [("acme.toml", b'provider = "acme"\n[columns]\nrecipient = "To"\n', "")]
+    ).run()
+    app.button(key="data_start").click().run()
+    assert not app.exception
+    (error,) = app.error
+    assert error.value.startswith("Le fichier de correspondance ne peut pas être utilisé : ")
+    assert error.value.endswith("Rien n'a été importé.")
+    assert not settings.db_path.exists()
+    app.file_uploader(key="data_mapping_0").set_value(None).run()  # the files stay: retry
+    app.button(key="data_start").click().run()
+    _ok(app)
+    assert app.table[0].value.iloc[0]["Résultat"] == "✅ Importé"
+
+
 def test_mails_still_requested_for_hours_link_to_their_detail(
     write, ingest, settings, monkeypatch
 ) -> None:
@@ -244,3 +286,13 @@ def test_the_page_keeps_answering_with_whole_snapshots_while_an_upload_is_ingest
     assert during, (span, renders)
     assert set(during) == {runs_before}  # wholly before the ingest, never half of it
     assert len(_frame_with(app, "records_loaded")) == runs_before + 1
+
+
+@pytest.mark.parametrize(
+    ("hours", "fr", "en"),
+    [(0.005, "18 s", "18 s"), (0.5, "30 min", "30 min"), (1.5, "1 h 30 min", "1 h 30 min"),
+     (14, "14 h", "14 h"), (24, "1 j", "1 d"), (30, "1 j 6 h", "1 d 6 h"), (80, "3 j", "3 d")],
+)  # fmt: skip
+def test_durations_read_as_people_say_them(hours: float, fr: str, en: str) -> None:
+    span = dt.timedelta(hours=hours)
+    assert (format_duration(span, "fr"), format_duration(span, "en")) == (fr, en)

@@ -110,6 +110,17 @@ def test_uploading_files_shows_progress_a_summary_the_history_and_the_refused_li
         expect(cells).to_have_count(1)
     refused = table_with(page, "{not json")
     expect(refused).to_contain_text("JSON invalide")
+    page.get_by_label("Rechercher (fichier, motif, texte)").fill("not json")
+    page.keyboard.press("Enter")
+    wait_until_idle(page)
+    expect(page.get_by_text("1 enregistrement(s) refusé(s) correspondent.")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger en CSV").click()
+    assert download.value.suggested_filename == "mailtrail_rejets_not-json.csv"
+    exported = Path(download.value.path()).read_bytes()
+    assert exported.startswith(b"\xef\xbb\xbf")
+    lines = exported.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].endswith('"{not json"')
 
     upload(page, good)
     wait_until_idle(page)
