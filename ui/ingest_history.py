@@ -74,7 +74,7 @@ def _runs_columns(view: Page) -> dict:
 
     text = st.column_config.TextColumn
     return {
-        "run_id": st.column_config.NumberColumn(view.t("data.col.run"), width=70),
+        "run_id": st.column_config.NumberColumn(view.t("data.col.run"), width=95),
         "file_name": text(view.t("data.col.file"), width="medium"),
         "status": text(view.t("data.col.result"), width=130),
         "format": text(view.t("data.col.format"), width="medium"),
