@@ -10,6 +10,7 @@ lang = language_switch()
 
 PAGES = [
     st.Page("pages/mails.py", title=t("nav.mails", lang), icon="✉️", url_path="mails", default=True),
+    st.Page("pages/data.py", title=t("nav.data", lang), icon="🗄️", url_path="data"),
 ]
 
 st.navigation(PAGES).run()

@@ -46,18 +46,21 @@ def ingest_paths(
     readers: tuple[ReaderSpec, ...] = READERS,
     mapping: Path | str | None = None,
     on_file: Progress | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> list[FileReport]:
     """Ingest files and folders (recursively) into the store named by `settings`.
 
     `mapping` names a column mapping file (TOML, docs/mappings.md): CSV files that have its
     columns are read through it, before any built-in reader is tried. A mapping that cannot be
-    used raises MappingError before anything is ingested.
+    used raises MappingError before anything is ingested. `on_file` is called with each file's
+    report as soon as it is done; `on_wait` once, if another ingest holds the store and this one
+    queues behind it (StoreBusyError after `settings.writer_wait_seconds`).
     """
     if mapping is not None:
         readers = (load_mapping(mapping), *readers)
     files = list(expand_paths(paths))
     reports: list[FileReport] = []
-    with open_writer(settings) as writer:
+    with open_writer(settings, on_wait=on_wait) as writer:
         install_macros(writer.con)
         for path in files:
             report = ingest_file(writer, path, readers=readers)

@@ -52,14 +52,20 @@ def language_switch() -> str:
     return lang
 
 
-def page(title_key: str) -> Page:
-    """Start a page: title, language, snapshot; stops with a message when there is no data."""
+def page(title_key: str, *, require_store: bool = True) -> Page:
+    """Start a page: title, language, snapshot; stops with a message when there is no data.
+
+    A page that can work without a database yet (the Data page, which creates it by importing
+    files) passes `require_store=False` and gets an empty `snapshot` when there is none.
+    """
     lang = current_language()
     st.title(t(title_key, lang))
+    path = settings().db_path
+    if not require_store and not path.exists():
+        return Page(lang=lang, snapshot="", settings=settings())
     try:
         snapshot = snapshot_id()
     except StoreError as e:
-        path = settings().db_path
         if not path.exists():
             st.info(t("app.no_database", lang, path=path))
         else:

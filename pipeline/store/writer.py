@@ -20,7 +20,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,11 +63,18 @@ def sidecar(db_path: Path, suffix: str) -> Path:
 
 
 @contextlib.contextmanager
-def open_writer(settings: Settings) -> Iterator[Writer]:
-    """Open the store for writing; publish on clean exit, discard everything on an exception."""
+def open_writer(
+    settings: Settings, *, on_wait: Callable[[], None] | None = None
+) -> Iterator[Writer]:
+    """Open the store for writing; publish on clean exit, discard everything on an exception.
+
+    `on_wait` is called once if another writer holds the lock, before waiting for it (up to
+    `settings.writer_wait_seconds`, then StoreBusyError): a page says so instead of hanging.
+    """
     db_path = settings.db_path.absolute()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(sidecar(db_path, "lock"), settings.writer_wait_seconds):
+    lock = sidecar(db_path, "lock")
+    with _exclusive_lock(lock, settings.writer_wait_seconds, on_wait):
         journal_path = sidecar(db_path, "journal.json")
         _remove_leftovers(db_path)
         work_path = sidecar(db_path, f"ingest-{os.getpid()}.tmp")
@@ -234,8 +241,11 @@ def _unlink_work(work_path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _exclusive_lock(lock_path: Path, wait_seconds: float) -> Iterator[None]:
+def _exclusive_lock(
+    lock_path: Path, wait_seconds: float, on_wait: Callable[[], None] | None = None
+) -> Iterator[None]:
     deadline = time.monotonic() + wait_seconds
+    waiting = False
     with open(lock_path, "a+") as handle:
         while True:
             try:
@@ -244,6 +254,11 @@ def _exclusive_lock(lock_path: Path, wait_seconds: float) -> Iterator[None]:
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
                     raise StoreError(f"cannot lock {lock_path}: {e}") from e
+                if not waiting:
+                    waiting = True
+                    log.info("another ingest holds %s: waiting for it", lock_path)
+                    if on_wait is not None:
+                        on_wait()
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(
                         f"another ingest has been writing to {lock_path.parent} for more than "
