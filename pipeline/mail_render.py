@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
@@ -337,7 +338,9 @@ def _reading_policy(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def _output_policy(load_remote_images: bool):  # noqa: ANN202 - a callback for nh3
+def _output_policy(load_remote_images: bool) -> Callable[[str, str, str], str | None]:
+    """Last pass: no link targets at all; images only inline, or remote when allowed."""
+
     def policy(element: str, attribute: str, value: str) -> str | None:
         if attribute == "href":
             return None

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from browser import chromium_context, streamlit_app, wait_until_idle
+from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
 from playwright.sync_api import FrameLocator, Page, expect
 
 from pipeline.ingest import ingest_paths
@@ -214,6 +214,35 @@ def test_scripts_handlers_and_links_in_a_mail_are_inert(page, crafted_app, track
     assert hits == []  # nor on clicking
     assert inner_document(page, "d.location.href") == "about:srcdoc"  # no link was followed
     expect(mail.locator("#greeting")).to_be_visible()
+
+
+def frame_heights(page: Page) -> tuple[float, float]:
+    """The height of Streamlit's frame and of the mail's own frame inside it."""
+    outer = page.locator(OUTER_FRAME).first
+    inner = page.frame_locator(OUTER_FRAME).first.locator("#mail")
+    measure = "f => f.getBoundingClientRect().height"
+    return outer.evaluate(measure), inner.evaluate(measure)
+
+
+def test_the_mail_frame_fits_each_mail_selected_in_turn(page, crafted_app) -> None:
+    page.goto(f"{crafted_app}/?lang=fr")
+    wait_until_idle(page)
+    grid = grid_frame(page)
+    heights = []
+    for subject, text in [
+        ("Convocation avec pixel", "Bonjour Marie, voici votre convocation."),
+        ("E-mail piégé", "Bonjour, voici un e-mail piégé."),
+    ]:
+        grid.get_by_text(subject, exact=True).click()
+        page.wait_for_timeout(600)
+        wait_until_idle(page)
+        mail = page.frame_locator(OUTER_FRAME).first.frame_locator("#mail")
+        expect(mail.get_by_text(text)).to_be_visible()
+        page.wait_for_timeout(800)
+        outer, inner = frame_heights(page)
+        assert abs(outer - inner) <= 2, (subject, outer, inner)
+        heights.append(outer)
+    assert heights[1] < heights[0]  # the shorter mail did not keep the longer one's height
 
 
 def test_support_journey_rendered_mail_pdf_preview_timeline_and_guidance(

@@ -171,7 +171,10 @@ def _remote_images_bar(view: Page, send_id: str, rendered: RenderedMail, allowed
         notes = [view.t("mail_detail.images_loaded")]
         button, value = "mail_detail.block_images", None
     elif images or rendered.remote_styles:
-        notes = [view.t("mail_detail.images_blocked", images=images, styles=rendered.remote_styles)]
+        what = [view.t("mail_detail.blocked_images", count=images)] if images else []
+        if rendered.remote_styles:
+            what.append(view.t("mail_detail.blocked_styles", count=rendered.remote_styles))
+        notes = [view.t("mail_detail.images_blocked", what=", ".join(what))]
         button, value = "mail_detail.load_images", send_id
     else:
         notes = [view.t("mail_detail.nothing_remote")]

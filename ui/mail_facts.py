@@ -78,8 +78,10 @@ def context_line(mail: Mapping[str, Any], lang: str) -> str:
         if not missing(mail.get("session_place")):
             parts.append(str(mail["session_place"]))
         start, end = mail.get("session_start"), mail.get("session_end")
-        if not missing(start) and not missing(end):
+        if not missing(start) and not missing(end) and start != end:
             parts.append(t("mail_detail.dates", lang, start=when(start, lang), end=when(end, lang)))
+        elif not missing(start):
+            parts.append(t("mail_detail.date", lang, day=when(start, lang)))
         return " · ".join(parts)
     if not missing(mail.get("opportunity_id")):
         return t("mail_detail.opportunity_value", lang, id=mail["opportunity_id"])

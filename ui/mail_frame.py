@@ -10,11 +10,12 @@ allow.
 
 from __future__ import annotations
 
+import hashlib
 import html
 
 import streamlit as st
 
-MIN_HEIGHT_PX = 120
+MIN_HEIGHT_PX = 150  # Streamlit's frame starts at 150 px and never shrinks below its start
 MAX_HEIGHT_PX = 3000  # taller mails scroll inside their frame
 
 # Fits the inner frame to its content once it has loaded, and again whenever the content resizes
@@ -53,5 +54,11 @@ def framed(document: str, *, title: str) -> str:
 
 
 def mail_frame(document: str, *, title: str) -> None:
-    """Show a rendered mail document (from pipeline.mail_render.render_mail) inertly."""
-    st.iframe(framed(document, title=title), height="content")
+    """Show a rendered mail document (from pipeline.mail_render.render_mail) inertly.
+
+    Each document gets a container of its own: Streamlit's frame only ever grows to fit its
+    content, so a shorter mail shown in the same frame would keep the previous one's height.
+    """
+    identity = hashlib.sha1(document.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+    with st.container(key=f"mail-frame-{identity}"):
+        st.iframe(framed(document, title=title), height="content")
