@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from pipeline.i18n import DEFAULT_LANGUAGE, t
+from pipeline.mail_css import scrub_css
 
 TAGS = frozenset({
     "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "big", "blockquote", "br",
@@ -60,15 +61,6 @@ _ATTRIBUTES = {
 _LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _REMOTE_SCHEMES = frozenset({"http", "https"})
 _DATA_IMAGE = re.compile(r"^data:image/(png|gif|jpeg|jpg|webp);base64,[a-z0-9+/=\s]*$", re.I)
-# CSS that is never kept: imports, old script hooks, escapes (which can spell anything).
-_CSS_FORBIDDEN = re.compile(
-    r"@import|expression\s*\(|behaviou?r\s*:|-moz-binding|javascript\s*:|vbscript\s*:|\\", re.I
-)
-# CSS that fetches something: blocked with remote images.
-_CSS_FETCHES = re.compile(
-    r"url\s*\(|image-set\s*\(|(?<![\w-])image\s*\(|cross-fade\s*\(|element\s*\(|@font-face", re.I
-)
-_CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.S)
 _TRACKING_MAX_PX = 3
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?![.\d])", re.I)
 
@@ -142,23 +134,6 @@ def wrap_document(fragment: str, *, load_remote_images: bool, lang: str) -> str:
         '<meta name="referrer" content="no-referrer">'
         f"<style>{_FRAME_CSS}</style></head>\n<body>{fragment}</body></html>"
     )
-
-
-def scrub_css(text: str, *, load_remote_images: bool) -> tuple[str, int]:
-    """Remove every CSS declaration (or selector) that imports, scripts, hides behind escapes,
-    or — unless remote images are allowed — fetches anything. Returns the CSS and how many
-    fetching declarations were removed."""
-    kept, fetching = [], 0
-    for piece in re.split(r"([;{}])", _CSS_COMMENT.sub("", text)):
-        if piece in (";", "{", "}"):
-            kept.append(piece)
-        elif _CSS_FORBIDDEN.search(piece):
-            continue
-        elif _CSS_FETCHES.search(piece) and not (load_remote_images and _fetches_web_only(piece)):
-            fetching += 1
-        else:
-            kept.append(piece)
-    return "".join(kept), fetching
 
 
 _FRAME_CSS = (
@@ -294,16 +269,6 @@ def _pixels(value: str | None) -> int | None:
 def _style_pixels(style: str, prop: str) -> int | None:
     match = re.search(rf"(?<![\w-]){prop}\s*:\s*(\d{{1,5}})(?:\.\d+)?\s*px", style, re.I)
     return int(match.group(1)) if match else None
-
-
-def _fetches_web_only(css: str) -> bool:
-    """With remote images allowed, url() may point at http(s) or data: images, nothing else."""
-    targets = re.findall(r"url\s*\(\s*['\"]?\s*([^'\")\s]*)", css, re.I)
-    return (
-        bool(targets)
-        and all(urlsplit(target).scheme.lower() in (*_REMOTE_SCHEMES, "data") for target in targets)
-        and "@font-face" not in css.lower()
-    )
 
 
 def _start_tag(tag: str, values: dict[str, str]) -> str:

@@ -4,7 +4,7 @@ Crafted mails are written to a send log that points at a local HTTP server start
 through the real pipeline, and opened with `/?mail=SEND_ID` in the real dashboard. The server
 logs every request: viewing must cause none; asking for remote images must cause some (so the
 test can fail), but never for the tracking pixel. A second app on the demo store walks the support
-journey: rendered mail with images blocked, PDF preview, timeline, guidance.
+journey: rendered mail with images blocked, PDF preview and download, timeline, guidance.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
@@ -271,6 +272,10 @@ def test_support_journey_rendered_mail_pdf_preview_timeline_and_guidance(
     expect(preview).to_be_visible()
     assert preview.evaluate("img => img.complete && img.naturalWidth") > 500
     expect(page.get_by_text("Page 1", exact=True)).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger").first.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
     page.get_by_role("tab", name="Événements").click()
     table = page.locator('[data-testid="stTable"]')
