@@ -115,7 +115,7 @@ def test_the_panel_shows_who_what_when_and_the_customer_service_text(
     assert "Envoi demandé le" in markdown and "Reçu le" in markdown
     assert "Ce qui s'est passé" in texts(app.warning)  # a failure: guidance as a warning
     labels = [tab.label for tab in app.tabs]
-    assert labels[0] == "E-mail reçu" and labels[2].startswith("Pièces jointes (")
+    assert labels[0] == "E-mail envoyé" and labels[2].startswith("Pièces jointes (")
     codes = [c.value for c in app.code]
     assert customer_service_text(mail, "fr") in codes
     assert any(mail["recipient_email"] in c and send_id in c for c in codes)
@@ -126,7 +126,7 @@ def test_the_panel_speaks_english_when_asked(demo_env: DemoStore, monkeypatch) -
     app = open_mail(monkeypatch, send_id, lang="en")
     assert "Mail detail" in [s.value for s in app.subheader]
     assert "What happened" in texts(app.info)
-    assert [tab.label for tab in app.tabs][0] == "Mail as received"
+    assert [tab.label for tab in app.tabs][0] == "Mail as sent"
     assert any(table.value.columns[0] == "Time" for table in app.table)
 
 
