@@ -11,9 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support_store import Mail, write_store
 
-from pipeline.notes import add_note, notes_for
+from pipeline.notes import Note, add_note, notes_for
 from tests.conftest import DemoStore
+from ui.address_focus import note_html
 from ui.grid import component_key
+from ui.shell import Page
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -280,7 +282,7 @@ def test_marking_an_address_handled_keeps_the_note_and_shows_it(
     assert any("traitée" in s.value for s in app.success)
     table = app.dataframe[1].value.set_index("recipient_email")
     assert table.loc[address, "follow_up"] == "✓"
-    assert any("Alice" in m.value for m in app.markdown)
+    assert any("<b>Alice</b>" in h.proto.body for h in app.get("html"))
 
 
 def test_hiding_handled_addresses_removes_them_from_the_table(
@@ -305,3 +307,12 @@ def test_a_category_link_narrows_the_addresses_and_says_what_to_do(
     assert any("SPF" in i.value for i in app.info)
     everyone = ran(page("failed.py", monkeypatch, start="2026-08-01", end="2026-08-31"))
     assert len(app.dataframe[1].value) < len(everyone.dataframe[1].value)
+
+
+def test_a_note_is_shown_as_written_never_as_markup(settings) -> None:
+    note = Note(1, "a@b.fr", None, "<i>Eve</i>", "**bold** <script>x()</script> [l](http://e)",
+                dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC))  # fmt: skip
+    shown = note_html(Page("fr", "snapshot", settings), note)
+    assert "<script>" not in shown and "<i>" not in shown
+    assert "&lt;script&gt;x()&lt;/script&gt;" in shown and "**bold**" in shown
+    assert "<b>&lt;i&gt;Eve&lt;/i&gt;</b>, le 02/03/2026 à 10:30" in shown  # Paris time

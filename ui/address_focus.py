@@ -7,6 +7,7 @@ Notes go to their own SQLite file (pipeline.notes), never to the DuckDB store.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlencode
@@ -107,13 +108,25 @@ def _notes(view: Page, notes: list[Note], group: Mapping[str, object] | None, pa
         st.warning(view.t("failed.failed_again_long"), icon="↻")
     for note in notes:
         text, undo = st.columns([6, 1], vertical_alignment="center")
-        when = local_time(note.written_at, view.lang, view.settings.timezone)
-        text.markdown(view.t("failed.note_line", author=note.author, when=when, note=note.note))
+        with text:
+            st.html(note_html(view, note))
         undo.button(
             "✕", key=f"delete_note::{note.note_id}", help=view.t("failed.delete_note"),
             on_click=_delete, args=(path, note.note_id, view.t("failed.note_deleted")),
             type="tertiary",
         )  # fmt: skip
+
+
+def note_html(view: Page, note: Note) -> str:
+    """One note as support wrote it: shown literally (no Markdown, no links), author in bold."""
+    when = local_time(note.written_at, view.lang, view.settings.timezone)
+    line = view.t(
+        "failed.note_line",
+        author=f"<b>{html.escape(note.author)}</b>",
+        when=html.escape(when),
+        note=html.escape(note.note).replace("\n", "<br>"),
+    )
+    return f'<div class="mt-note" style="line-height:1.45">{line}</div>'
 
 
 def _note_form(view: Page, address: str, group: Mapping[str, object] | None, path: Path) -> None:

@@ -117,7 +117,7 @@ def _kind_picker(view: Page, linked: ContactIdentity | None) -> str:
     labels = kind_labels(view.lang)
     kind = st.segmented_control(
         view.t("contacts.kind"), list(RECIPIENT_KINDS), format_func=labels.get, key=KIND_KEY,
-        required=True,
+        required=True, persist_state="session",
     )  # fmt: skip
     return kind or DEFAULT_KIND
 

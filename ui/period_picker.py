@@ -19,7 +19,9 @@ def period_picker(view: Page, *, key: str, default: Period, label: str) -> Perio
     """Draw the date range input; return the chosen period (the last complete one while the
     user has picked only its first day)."""
     _adopt(key, default, view.lang)
-    chosen = st.date_input(label, key=key, format=_FORMATS.get(view.lang, "YYYY-MM-DD"))
+    chosen = st.date_input(
+        label, key=key, format=_FORMATS.get(view.lang, "YYYY-MM-DD"), persist_state="session"
+    )
     period = _complete(chosen) or st.session_state.get(key + "::period") or default
     st.session_state[key + "::period"] = period
     st.session_state[key + "::url_seen"] = period
