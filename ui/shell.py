@@ -52,12 +52,26 @@ def language_switch() -> str:
     return lang
 
 
+def _run_through_the_entry_point() -> None:
+    """Streamlit starts every server in its old "pages/ directory" mode until some run calls
+    st.navigation: if a fresh server's first visitor opens a deep link (/sessions?session=…),
+    it runs that page script alone, without dashboard.py (no language switch, no page list).
+    Leave that mode and rerun, so the entry point routes the same URL. (A Streamlit internal:
+    tests/test_support_browser.py opens a fresh server by deep link and fails if this breaks.)"""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page(title_key: str, *, require_store: bool = True) -> Page:
     """Start a page: title, language, snapshot; stops with a message when there is no data.
 
     A page that can work without a database yet (the Data page, which creates it by importing
     files) passes `require_store=False` and gets an empty `snapshot` when there is none.
     """
+    _run_through_the_entry_point()
     lang = current_language()
     st.title(t(title_key, lang))
     path = settings().db_path

@@ -1,0 +1,53 @@
+"""Sessions: find a session, see what became of its mails, open any one of them.
+
+`/sessions?session=ID` opens a session; `&mail=SEND_ID` also opens that mail's detail.
+"""
+
+import streamlit as st
+
+from pipeline.i18n import format_datetime
+from pipeline.queries.history import status_counts
+from pipeline.queries.mail_filter import MailFilter
+from pipeline.queries.sessions import session_list, session_summary, type_status_counts
+from ui.db import cached_query
+from ui.figures import status_tiles, type_status_chart
+from ui.grid_text import format_count
+from ui.mail_list import mail_list
+from ui.session_picker import session_picker
+from ui.shell import page
+
+view = page("nav.sessions")
+sessions = cached_query(session_list)(view.snapshot)
+if sessions.empty:
+    st.info(view.t("sessions.none"))
+    st.stop()
+
+session_id = session_picker(view, sessions)
+if session_id is None:
+    st.caption(view.t("sessions.hint"))
+    st.stop()
+
+summary = cached_query(session_summary)(view.snapshot, session_id)
+mails = MailFilter(session_id=session_id)
+st.caption(
+    view.t(
+        "sessions.summary",
+        id=session_id,
+        mails=format_count(summary["mails"], view.lang),
+        recipients=format_count(summary["recipients"], view.lang),
+        first=format_datetime(summary["first_mail_at"].date(), view.lang),
+        last=format_datetime(summary["last_mail_at"].date(), view.lang),
+    )
+)
+counts = cached_query(status_counts)(view.snapshot, mails)
+by_status, by_type = st.columns([1, 1], gap="large")
+with by_status:
+    status_tiles(view, dict(zip(counts["status"], counts["mails"], strict=True)))
+with by_type:
+    st.caption(view.t("sessions.by_type"))
+    type_status_chart(
+        view, cached_query(type_status_counts)(view.snapshot, mails), key="session_types"
+    )
+# Proof of sending: the lead adds the session's download buttons here.
+
+mail_list(view, mails, key="session_mails", show_session=False)
