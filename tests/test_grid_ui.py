@@ -222,3 +222,11 @@ def test_the_demo_page_runs_and_filters_through_the_browser_payload():
     assert not app.exception
     assert any(c.value.startswith(f"{invoices} e-mails correspondent") for c in app.caption)
     assert "selected: `S000001`" in [m.value for m in app.markdown]
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_column_fits_beside_the_sidebar_at_1440_pixels(lang: str) -> None:
+    # 1440 px window − sidebar − page padding leaves ~978 px; keep room for a vertical scrollbar
+    columns = options(lang=lang, show_session=True)["columnDefs"]
+    least = sum(c.get("minWidth", c.get("width", 0)) for c in columns)
+    assert least <= 960, least

@@ -114,23 +114,26 @@ def grid_options(
         return t(f"grid.col.{field_name}", lang)
 
     text_filter = _filter("agTextColumnFilter", TEXT_OPTIONS, names)
+    # Minimum widths add up to ~950 px with the session column: the whole grid fits beside the
+    # sidebar at 1440 px, so no column (the paperclip, the session) hides behind a scrollbar.
     columns: list[dict[str, Any]] = [
-        {"field": "requested_at", "headerName": header("requested_at"), "width": 146,
+        {"field": "requested_at", "headerName": header("requested_at"), "width": 130,
          "filter": "agDateColumnFilter",
          "filterParams": {**_filter_params(DATE_OPTIONS, names, date=True),
                           "minValidYear": 1900, "maxValidYear": 9998}},
-        {"field": "email_type", "headerName": header("email_type"), "width": 128, **text_filter},
-        {"field": "recipient", "headerName": header("recipient"), "flex": 2, "minWidth": 230,
+        {"field": "email_type", "headerName": header("email_type"), "width": 108,
+         "tooltipField": "email_type", **text_filter},
+        {"field": "recipient", "headerName": header("recipient"), "flex": 2, "minWidth": 165,
          "cellRenderer": grid_js.RECIPIENT_RENDERER, "tooltipField": "recipient",
          **text_filter},
-        {"field": "recipient_kind", "headerName": header("recipient_kind"), "width": 104,
+        {"field": "recipient_kind", "headerName": header("recipient_kind"), "width": 88,
          **text_filter},
-        {"field": "subject", "headerName": header("subject"), "flex": 2, "minWidth": 200,
+        {"field": "subject", "headerName": header("subject"), "flex": 2, "minWidth": 130,
          "tooltipField": "subject", **text_filter},
-        {"field": "status", "headerName": header("status"), "width": 164,
+        {"field": "status", "headerName": header("status"), "width": 160,
          "cellRenderer": grid_js.status_badge_renderer(status_colors, status_text_colors),
          **text_filter},
-        {"field": "attachment_count", "headerName": header("attachment_count"), "width": 66,
+        {"field": "attachment_count", "headerName": header("attachment_count"), "width": 50,
          "headerTooltip": t("grid.col.attachment_tip", lang),
          "valueFormatter": grid_js.ATTACHMENT_FORMATTER, "cellStyle": {"textAlign": "center"},
          "filter": "agNumberColumnFilter",
@@ -138,7 +141,7 @@ def grid_options(
     ]  # fmt: skip
     if show_session:
         columns.append({"field": "session_name", "headerName": header("session_name"),
-                        "flex": 1.5, "minWidth": 160, "tooltipField": "session_name",
+                        "flex": 1.5, "minWidth": 120, "tooltipField": "session_name",
                         **text_filter})  # fmt: skip
     options: dict[str, Any] = {
         "columnDefs": columns,
