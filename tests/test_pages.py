@@ -53,3 +53,18 @@ def test_the_entry_point_runs_and_keeps_the_language_in_the_url(demo_db: Path, m
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.query_params["lang"] in ("en", ["en"])
+
+
+def test_switching_language_relabels_the_switch_itself_on_the_same_run(
+    demo_db: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("MAILTRAIL_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    app.run()
+    app.session_state["language_switch"] = "en"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.query_params["lang"] in ("en", ["en"])
+    labels = [w.label for w in app.sidebar.button_group]
+    assert labels == ["Language"], labels

@@ -14,6 +14,7 @@ from pipeline.settings import Settings
 from ui.db import settings, snapshot_id
 
 _LANG_KEY = "lang"
+_SWITCH_KEY = "language_switch"
 _LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
@@ -37,13 +38,14 @@ def current_language() -> str:
 
 def language_switch() -> str:
     """The sidebar switch; the choice is kept in the session and written into the URL."""
-    lang = current_language()
+    just_chosen = st.session_state.get(_SWITCH_KEY)  # a click is in the state before the rerun
+    lang = just_chosen if just_chosen in LANGUAGES else current_language()
     chosen = st.sidebar.segmented_control(
         t("app.language", lang),
         options=list(LANGUAGES),
         format_func=lambda code: _LANGUAGE_NAMES[code],
         default=lang,
-        key="language_switch",
+        key=_SWITCH_KEY,
     )
     lang = chosen or lang
     st.session_state[_LANG_KEY] = lang
