@@ -230,3 +230,26 @@ def test_every_column_fits_beside_the_sidebar_at_1440_pixels(lang: str) -> None:
     columns = options(lang=lang, show_session=True)["columnDefs"]
     least = sum(c.get("minWidth", c.get("width", 0)) for c in columns)
     assert least <= 960, least
+
+
+def test_a_mail_sent_from_a_sales_opportunity_names_it_in_the_session_column():
+    rows = pd.DataFrame(
+        {
+            "send_id": ["a", "b"],
+            "requested_at": pd.to_datetime(["2026-03-01T10:00Z", "2026-03-02T10:00Z"]),
+            "email_type": ["libre", "convocation"],
+            "recipient_name": ["Ana", "Bo"],
+            "recipient_email": ["ana@x.fr", "bo@x.fr"],
+            "recipient_kind": ["client", "learner"],
+            "subject": ["Devis", "Convocation"],
+            "status": ["sent", "sent"],
+            "attachment_count": [0, 1],
+            "session_name": [None, "Excel – Lyon"],
+            "opportunity_id": ["OPP-7", None],
+        }
+    )
+    shown = grid_frame(
+        rows, status_labels={}, type_labels={}, kind_labels={}, show_session=True,
+        opportunity_label="Opportunité {}".format,
+    )  # fmt: skip
+    assert list(shown["session_name"]) == ["Opportunité OPP-7", "Excel – Lyon"]

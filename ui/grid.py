@@ -61,9 +61,9 @@ def history_grid(
     """Show `rows` (already filtered, sorted and limited by the page) and return the state.
 
     `rows` holds email_history columns: send_id, requested_at, email_type, recipient_name,
-    recipient_email, recipient_kind, subject, status, attachment_count (and session_name when
-    `show_session`). `total` is how many mails match the filters in all. Labels and colours
-    default to the shared ones (translation table, pipeline.statuses).
+    recipient_email, recipient_kind, subject, status, attachment_count (and session_name, with
+    opportunity_id for mails sent from a sales opportunity, when `show_session`). `total` is
+    how many mails match the filters in all. Labels and colours default to the shared ones (translation table, pipeline.statuses).
     """
     sorted_by_user = bool(grid_state(key, initial).sort_model)
     st.caption(count_line(total, len(rows), lang, t, user_sorted=sorted_by_user))
@@ -73,6 +73,7 @@ def history_grid(
         type_labels=type_labels or grid_text.type_labels(lang),
         kind_labels=kind_labels or grid_text.kind_labels(lang),
         show_session=show_session,
+        opportunity_label=lambda o: t("grid.opportunity", lang, opportunity_id=o),
     )
     options = grid_options(
         lang=lang,

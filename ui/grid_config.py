@@ -8,7 +8,7 @@ Only AG Grid community features are used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +62,12 @@ def grid_frame(
     type_labels: Mapping[str, str],
     kind_labels: Mapping[str, str],
     show_session: bool,
+    opportunity_label: Callable[[str], str] = str,
 ) -> pd.DataFrame:
-    """The display frame the grid receives: labels, Paris times, codes kept for colours."""
+    """The display frame the grid receives: labels, Paris times, codes kept for colours.
+
+    On cross-session views a mail sent from a sales opportunity (no session) shows
+    `opportunity_label(opportunity_id)` in the session column."""
     rows = rows.reset_index(drop=True)
     when = pd.to_datetime(rows["requested_at"], utc=True).dt.tz_convert(PARIS)
     frame = pd.DataFrame(
@@ -83,13 +87,24 @@ def grid_frame(
         index=pd.RangeIndex(len(rows)),
     )
     if show_session:
-        frame["session_name"] = rows["session_name"].astype("string").to_numpy()
+        frame["session_name"] = _session_text(rows, opportunity_label).to_numpy()
     return frame.fillna("") if len(frame) else frame
 
 
 def _labelled(codes: pd.Series, labels: Mapping[str, str]) -> pd.Series:
     codes = codes.astype("string")
     return codes.map(lambda c: labels.get(c, c) if isinstance(c, str) else c).astype("string")
+
+
+def _session_text(rows: pd.DataFrame, opportunity_label: Callable[[str], str]) -> pd.Series:
+    session = rows["session_name"].astype("string")
+    if "opportunity_id" not in rows:
+        return session
+    opportunity = rows["opportunity_id"].astype("string")
+    labelled = opportunity.map(lambda o: opportunity_label(o) if isinstance(o, str) else o).astype(
+        "string"
+    )
+    return session.where(session.notna() & (session != ""), labelled)
 
 
 def _recipient_text(rows: pd.DataFrame) -> pd.Series:

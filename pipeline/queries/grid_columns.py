@@ -95,7 +95,7 @@ HISTORY_COLUMNS: Mapping[str, GridColumn] = MappingProxyType(
         "machine_open_count": GridColumn(exprs=("machine_open_count",), kind="number"),
         "click_count": GridColumn(exprs=("click_count",), kind="number"),
         "session_id": _text("CAST(session_id AS VARCHAR)"),
-        "session_name": _text("session_name"),
+        "session_name": _text("session_name", "opportunity_id"),
         "opportunity_id": _text("CAST(opportunity_id AS VARCHAR)"),
         "provider": _text("provider"),
         "provider_message_id": _text("provider_message_id"),

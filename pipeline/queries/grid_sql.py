@@ -169,6 +169,8 @@ def _column_condition(column: GridColumn, model: Any) -> Fragment:
 
 
 def _condition(column: GridColumn, model: Mapping[str, Any]) -> Fragment:
+    if not isinstance(model.get("type"), str):
+        raise GridFilterError(f"a filter type must be a name, not {model.get('type')!r}")
     kind = column.kind
     if kind == "number":
         return _number_condition(column.exprs[0], model)

@@ -13,7 +13,7 @@ from pipeline.queries.mail_filter import MailFilter
 # What the history grid and its detail link need of each mail.
 GRID_FIELDS = (
     "send_id, requested_at, email_type, recipient_name, recipient_email, recipient_kind, "
-    "subject, status, attachment_count, session_id, session_name"
+    "subject, status, attachment_count, session_id, session_name, opportunity_id"
 )
 DEFAULT_ORDER = "requested_at DESC NULLS LAST, send_id"
 
