@@ -63,7 +63,8 @@ def history_grid(
     `rows` holds email_history columns: send_id, requested_at, email_type, recipient_name,
     recipient_email, recipient_kind, subject, status, attachment_count (and session_name, with
     opportunity_id for mails sent from a sales opportunity, when `show_session`). `total` is
-    how many mails match the filters in all. Labels and colours default to the shared ones (translation table, pipeline.statuses).
+    how many mails match the filters in all. Labels and colours default to the shared ones
+    (translation table, pipeline.statuses).
     """
     sorted_by_user = bool(grid_state(key, initial).sort_model)
     st.caption(count_line(total, len(rows), lang, t, user_sorted=sorted_by_user))
