@@ -9,7 +9,8 @@ st.set_page_config(page_title="Mailtrail", page_icon="✉️", layout="wide")
 lang = language_switch()
 
 PAGES = [
-    st.Page("pages/mails.py", title=t("nav.mails", lang), icon="✉️", url_path="mails", default=True),
+    st.Page("pages/explore.py", title=t("nav.explore", lang), icon=":material/manage_search:",
+            url_path="explore", default=True),
 ]
 
 st.navigation(PAGES).run()
