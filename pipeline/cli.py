@@ -214,13 +214,14 @@ def _mail_filter(values: dict[str, Any]) -> MailFilter:
 @_filter_options
 def export(db_path: Path | None, format_key: str, out: Path | None, **criteria: Any) -> None:
     """Export every mail matching the filters (all of email_history without any)."""
-    from pipeline.export import export_file_name, export_mails
+    from pipeline.export import bound_memory, export_file_name, export_mails
 
     settings = _settings(db_path)
     mail_filter = _mail_filter(criteria)
     out = out or Path(export_file_name(mail_filter, format_key))
     started = time.monotonic()
     with _snapshot(settings) as cur:
+        bound_memory(cur)
         result = export_mails(cur, mail_filter, format_key, out)
     click.echo(
         f"{result.rows} mail(s) written to {result.path} ({result.format.key}, "

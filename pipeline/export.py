@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,9 @@ CONTRACT_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
     ("has_send_log", "boolean"),
 )
 EXPORT_ORDER = "requested_at NULLS LAST, send_id"
+#: What DuckDB may hold in memory during an export when bound_memory() is used; beyond it the
+#: sort and the join of the email_history view spill to a temporary folder.
+EXPORT_MEMORY_LIMIT = "1GB"
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -200,6 +204,18 @@ _CLI_FLAGS = {
     "unsubscribed": {True: "--unsubscribed", False: "--not-unsubscribed"},
     "send_log": {True: "--send-log", False: "--no-send-log"},
 }
+
+
+def bound_memory(
+    con: duckdb.DuckDBPyConnection, limit: str = EXPORT_MEMORY_LIMIT, spill_dir: Path | None = None
+) -> None:
+    """Cap the memory of `con`'s database instance, spilling to `spill_dir` (default: a folder
+    in the system's temporary folder) beyond it, so that an export's memory stays flat whatever
+    the slice. It is a setting of the whole instance: for processes that own their connection,
+    such as the command line."""
+    folder = spill_dir or Path(tempfile.gettempdir()) / "mailtrail-duckdb-spill"
+    con.execute("SET temp_directory = ?", [str(folder)])
+    con.execute("SET memory_limit = ?", [limit])
 
 
 def select_sql(format_key: str, where: str) -> str:

@@ -36,7 +36,7 @@ HTML_MIME = "text/html"
 
 #: The mail sheet's columns: translation key under session_proof.col, width.
 MAIL_COLUMNS = (
-    ("kind", 13), ("person", 24), ("contact", 13), ("address", 32), ("mail", 26),
+    ("recipient_kind", 13), ("person", 24), ("contact", 13), ("address", 32), ("mail", 26),
     ("subject", 50), ("requested", 18), ("delivered", 18), ("opened", 18), ("status", 20),
     ("problem", 28), ("reason", 50), ("send_id", 38),
 )  # fmt: skip
