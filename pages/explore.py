@@ -6,7 +6,7 @@ import streamlit as st
 
 from pipeline.queries.history import count_mails
 from ui.db import cached_query
-from ui.export import export_buttons
+from ui.export import export_buttons, large_export_notice
 from ui.filter_bar import mail_filter_bar
 from ui.grid_text import format_count
 from ui.mail_list import header_filter_condition, mail_list
@@ -25,6 +25,7 @@ left.metric(view.t("explore.count"), format_count(count, view.lang))
 with right:
     st.caption(view.t("explore.export.title", count=format_count(count, view.lang)))
     export_buttons(view, mail_filter, grid_condition=grid_condition, count=count, key=KEY)
+large_export_notice(view, mail_filter, count)
 if grid_condition[0] != "TRUE":
     st.caption(view.t("explore.export.with_column_filters"))
 if count == 0:

@@ -172,9 +172,13 @@ def export_mails(
     return ExportResult(out, spec, rows, out.stat().st_size)
 
 
-def export_command(mail_filter: MailFilter, format_key: str, out: str | None = None) -> str:
+def export_command(
+    mail_filter: MailFilter, format_key: str, out: str | None = None, db: Path | None = None
+) -> str:
     """The CLI command that writes the same export (the grid's header filters aside)."""
     args = ["python", "-m", "pipeline", "export", "--format", format_key]
+    if db is not None:
+        args += ["--db", str(db)]
     for name, value in mail_filter.to_query_params().items():
         option = _CLI_OPTIONS.get(name)
         if option is None:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import chromium_context, streamlit_app, wait_until_idle
+from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
 from office import libreoffice_rows
 from playwright.sync_api import Page
 
@@ -127,3 +127,19 @@ def test_the_proof_of_sending_of_a_session_downloads_from_explore(
     assert not missing, missing
     workbook = download(page, "Preuve d'envoi (XLSX)", tmp_path)
     assert workbook.suffix == ".xlsx" and workbook.stat().st_size > 5_000
+
+
+def test_a_column_filter_typed_in_the_grid_narrows_the_count_and_the_export(
+    page: Page, app_url: str, demo_store: DemoStore, tmp_path: Path
+) -> None:
+    everything = open_explore(page, app_url, "type=convocation")
+    grid = grid_frame(page)
+    grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
+    grid.locator('.ag-floating-filter[col-id="recipient"] input').first.fill("gmail")
+    page.wait_for_timeout(600)  # the grid's filter debounce
+    wait_until_idle(page)
+    shown = int(re.sub(r"\D", "", page.get_by_test_id("stMetricValue").first.inner_text()))
+    assert 0 < shown < everything
+    rows = list(csv.DictReader(io.StringIO(download(page, "CSV standard", tmp_path).read_text())))
+    assert len(rows) == shown
+    assert all("gmail" in (r["recipient_email"] + r["recipient_name"]).lower() for r in rows)

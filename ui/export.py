@@ -62,9 +62,14 @@ def export_buttons(
                 on_click="ignore",
                 disabled=count == 0 or too_big,
             )  # fmt: skip
-    if count > LARGE_EXPORT:
-        st.info(view.t("explore.export.large", count=format_count(count, view.lang)))
-        st.code(export_command(mail_filter, "parquet"), language="bash")
+
+
+def large_export_notice(view: Page, mail_filter: MailFilter, count: int) -> None:
+    """For a very large slice: what to expect, and the command line that writes it to disk."""
+    if count <= LARGE_EXPORT:
+        return
+    st.info(view.t("explore.export.large", count=format_count(count, view.lang)))
+    st.code(export_command(mail_filter, "parquet", db=view.settings.db_path), language="bash")
 
 
 def _builder(

@@ -98,7 +98,7 @@ def _widgets(view: Page, key: str, url_filter: MailFilter) -> None:
            _with(_domains(view), url_filter.recipient_domains), {})  # fmt: skip
     _multi(row[3], view, "bounce_categories", k, BOUNCE_CATEGORIES,
            labels("bounce_category", view.lang))  # fmt: skip
-    row = st.columns([3, 3, 3.6, 1.4], vertical_alignment="bottom")
+    row = st.columns([3.2, 3, 3.2, 1.6], vertical_alignment="bottom")
     _session_select(row[0], view, k("session_id"))
     _contact_select(row[1], view, k("contact_id"), k("session_id"))
     row[2].text_input(t("explore.filter.text"), key=k("text"), max_chars=200,
