@@ -9,8 +9,7 @@ st.set_page_config(page_title="Mailtrail", page_icon="✉️", layout="wide")
 lang = language_switch()
 
 PAGES = [
-    st.Page("pages/explore.py", title=t("nav.explore", lang), icon=":material/manage_search:",
-            url_path="explore", default=True),
+    st.Page("pages/explore.py", title=t("nav.explore", lang), icon="🔎", url_path="explore"),
 ]
 
 st.navigation(PAGES).run()

@@ -153,7 +153,10 @@ def export_mails(
     spec = export_format(format_key)
     out = Path(out)
     where, params = mail_condition(mail_filter, grid_condition)
-    rows = _count(con, where, params)
+    try:
+        rows = _count(con, where, params)
+    except duckdb.Error as e:
+        raise ExportError(f"cannot read the mails to export: {e}") from e
     if rows == 0:
         raise ExportError("no mail matches these filters: nothing to export")
     if spec.key == "xlsx" and rows > XLSX_MAX_ROWS:
