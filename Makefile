@@ -7,13 +7,13 @@ PY     := $(VENV)/bin/python
 DB     := $(or $(MAILTRAIL_DB),data/mailtrail.duckdb)
 export MAILTRAIL_DB := $(DB)
 
-.PHONY: run test demo lint chromium clean
+.PHONY: run test demo lint chromium libreoffice clean
 
 run: $(VENV)/.installed $(DB)
 	# The dashboard runs at a lower CPU priority than ingests (docs/architecture.md, measured costs).
 	nice -n 10 $(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.address localhost
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium libreoffice
 	$(PY) -m pytest
 
 # The demo database is built once, on first run.
@@ -40,6 +40,14 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 			chromium fonts-noto-color-emoji >/dev/null; }
+
+# Export tests check that LibreOffice opens the XLSX files (`soffice --headless --convert-to csv`).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "installing Debian's LibreOffice Calc (headless) for the export tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			libreoffice-calc-nogui >/dev/null; }
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check .

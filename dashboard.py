@@ -9,10 +9,10 @@ st.set_page_config(page_title="Mailtrail", page_icon="✉️", layout="wide")
 lang = language_switch()
 
 PAGES = [
-    st.Page("pages/mails.py", title=t("nav.mails", lang), icon="✉️", url_path="mails", default=True),
     st.Page("pages/sessions.py", title=t("nav.sessions", lang), icon="🎓", url_path="sessions"),
     st.Page("pages/contacts.py", title=t("nav.contacts", lang), icon="👤", url_path="contacts"),
     st.Page("pages/failed.py", title=t("nav.failed", lang), icon="⚠️", url_path="failed"),
+    st.Page("pages/explore.py", title=t("nav.explore", lang), icon="🔎", url_path="explore"),
     st.Page("pages/data.py", title=t("nav.data", lang), icon="🗄️", url_path="data"),
 ]
 

@@ -1,4 +1,5 @@
-"""The command line: `python -m pipeline ingest|demo|…`. Translates pipeline errors into exit codes.
+"""The command line: `python -m pipeline ingest|demo|watch|export|session-proof`. Translates
+pipeline errors into exit codes.
 
 Exit 0 when the command ran (refused records are reported, not fatal); 1 when a file was refused
 as a whole or a fatal error stopped the command, with a message naming the file.
@@ -6,17 +7,24 @@ as a whole or a fatal error stopped the command, with a message naming the file.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
+import duckdb
 from tqdm import tqdm
 
 from pipeline.errors import PipelineError
 from pipeline.ingest import FileReport, expand_paths, ingest_paths
+from pipeline.queries.mail_filter import MailFilter
 from pipeline.settings import Settings
+from pipeline.statuses import BOUNCE_CATEGORIES, MAIL_TYPES, RECIPIENT_KINDS, STATUS_KEYS
+from pipeline.store import SnapshotReader
 
 _DB_OPTION = click.option(
     "--db",
@@ -133,6 +141,132 @@ def watch(db_path: Path | None, settle: float, poll: float, folder: Path) -> Non
         except PipelineError as e:
             raise click.ClickException(str(e)) from e
     click.echo("stopped", err=True)
+
+
+def _filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The MailFilter criteria as options: the same filters as the Explore page."""
+    options = [
+        click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD)."),
+        click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included."),
+        click.option("--status", "statuses", multiple=True, type=click.Choice(STATUS_KEYS),
+                     help="Status (repeatable)."),
+        click.option("--type", "email_types", multiple=True, type=click.Choice(MAIL_TYPES),
+                     help="Mail type (repeatable)."),
+        click.option("--kind", "recipient_kinds", multiple=True,
+                     type=click.Choice(RECIPIENT_KINDS), help="Recipient kind (repeatable)."),
+        click.option("--provider", "providers", multiple=True, help="Provider (repeatable)."),
+        click.option("--domain", "recipient_domains", multiple=True,
+                     help="Recipient domain (repeatable)."),
+        click.option("--category", "bounce_categories", multiple=True,
+                     type=click.Choice(BOUNCE_CATEGORIES), help="Bounce category (repeatable)."),
+        click.option("--session", "session_id", help="Session id."),
+        click.option("--contact", "contact_id", help="Contact id."),
+        click.option("--opportunity", "opportunity_id", help="Sales opportunity id."),
+        click.option("--to", "recipient_email", help="Recipient address."),
+        click.option("--text", help="Free text in the recipient's name or address, or subject."),
+        click.option("--complained/--not-complained", default=None,
+                     help="Only mails with (or without) a spam complaint."),
+        click.option("--unsubscribed/--not-unsubscribed", default=None,
+                     help="Only mails whose recipient did (or did not) unsubscribe."),
+        click.option("--send-log/--no-send-log", "has_send_log", default=None,
+                     help="Only mails with (or without) a send-log record."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _mail_filter(values: dict[str, Any]) -> MailFilter:
+    """The MailFilter of the options given (options left out restrict nothing)."""
+    start, end = values.pop("start"), values.pop("end")
+    criteria: dict[str, Any] = {
+        name: tuple(value) if isinstance(value, tuple) else value
+        for name, value in values.items()
+        if value not in (None, (), "")
+    }
+    try:
+        return MailFilter(
+            period_start=start.date() if start else None,
+            period_end=end.date() if end else None,
+            **criteria,
+        )
+    except ValueError as e:
+        raise click.UsageError(str(e)) from e
+
+
+@main.command()
+@_DB_OPTION
+@click.option(
+    "--format",
+    "format_key",
+    type=click.Choice(["csv", "csv-excel", "xlsx", "parquet"]),
+    default="csv-excel",
+    show_default=True,
+    help="csv: RFC 4180 (UTF-8, ','); csv-excel: for French Excel (UTF-8 BOM, ';'); "
+    "xlsx: Excel workbook; parquet: typed columns.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default: a name saying what it holds, in the current folder).",
+)
+@_filter_options
+def export(db_path: Path | None, format_key: str, out: Path | None, **criteria: Any) -> None:
+    """Export every mail matching the filters (all of email_history without any)."""
+    from pipeline.export import bound_memory, export_file_name, export_mails
+
+    settings = _settings(db_path)
+    mail_filter = _mail_filter(criteria)
+    out = out or Path(export_file_name(mail_filter, format_key))
+    started = time.monotonic()
+    with _snapshot(settings) as cur:
+        bound_memory(cur)
+        result = export_mails(cur, mail_filter, format_key, out)
+    click.echo(
+        f"{result.rows} mail(s) written to {result.path} ({result.format.key}, "
+        f"{result.size_bytes / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s",
+        err=True,
+    )
+
+
+@main.command("session-proof")
+@_DB_OPTION
+@click.argument("session_id")
+@click.option("--format", "format_key", type=click.Choice(["xlsx", "html"]), default="xlsx",
+              show_default=True, help="xlsx: workbook; html: printable page.")  # fmt: skip
+@click.option("--lang", type=click.Choice(["fr", "en"]), default=None,
+              help="Language of the document (default: MAILTRAIL_LANG).")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File to write (default: a name saying what it holds).")  # fmt: skip
+def session_proof(
+    db_path: Path | None, session_id: str, format_key: str, lang: str | None, out: Path | None
+) -> None:
+    """Proof of sending of one session: each mail sent to each person invited, with its status."""
+    from pipeline.session_proof import load_session_proof, proof_file_name, write_proof
+
+    settings = _settings(db_path)
+    lang = lang or settings.language
+    with _snapshot(settings) as cur:
+        proof = load_session_proof(cur, session_id, lang)
+        out = out or Path(proof_file_name(session_id, lang, format_key))
+        write_proof(proof, format_key, out)
+    click.echo(f"proof of sending of {session_id} ({len(proof.rows)} mails) written to {out}",
+               err=True)  # fmt: skip
+
+
+@contextlib.contextmanager
+def _snapshot(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor on the latest published snapshot (an ingest running meanwhile does not matter);
+    a pipeline error inside the block ends the command with its message."""
+    reader = SnapshotReader(settings.db_path, settings.timezone)
+    try:
+        with reader.cursor() as cur:
+            yield cur
+    except PipelineError as e:
+        raise click.ClickException(str(e)) from e
+    finally:
+        reader.close()
 
 
 def _settings(db_path: Path | None) -> Settings:

@@ -33,3 +33,7 @@ class StoreBusyError(StoreError):
 
 class QueryError(PipelineError):
     """A query was asked for something it cannot answer (unknown column, bad filter)."""
+
+
+class ExportError(PipelineError):
+    """An export could not be written: nothing to export, too many rows, unwritable destination."""

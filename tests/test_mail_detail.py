@@ -1,5 +1,5 @@
 """One mail in full: the named query on the demo store, and the detail panel through AppTest
-(pages/mails.py with `?mail=SEND_ID`)."""
+(pages/explore.py with `?mail=SEND_ID`)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_a_bounce_keeps_its_codes_in_the_row_and_the_timeline(demo_store: DemoSt
 
 def open_mail(monkeypatch, send_id: str, lang: str = "fr") -> AppTest:
     monkeypatch.chdir(ROOT)
-    app = AppTest.from_file(str(ROOT / "pages/mails.py"), default_timeout=60)
+    app = AppTest.from_file(str(ROOT / "pages/explore.py"), default_timeout=60)
     app.query_params["mail"] = send_id
     app.query_params["lang"] = lang
     app.run()

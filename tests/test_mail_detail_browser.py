@@ -1,7 +1,7 @@
 """The mail detail panel in headless Chromium: viewing a mail records no open, nothing in it runs.
 
 Crafted mails are written to a send log that points at a local HTTP server started here, ingested
-through the real pipeline, and opened with `/?mail=SEND_ID` in the real dashboard. The server
+through the real pipeline, and opened with `/explore?mail=SEND_ID` in the real dashboard. The server
 logs every request: viewing must cause none; asking for remote images must cause some (so the
 test can fail), but never for the tracking pixel. A second app on the demo store walks the support
 journey: rendered mail with images blocked, PDF preview and download, timeline, guidance.
@@ -149,7 +149,7 @@ def page(browser) -> Iterator[Page]:
 
 def open_mail(page: Page, url: str, send_id: str, lang: str = "fr") -> FrameLocator:
     """Open a mail's detail; returns the frame holding the mail once its text is there."""
-    page.goto(f"{url}/?mail={send_id}&lang={lang}")
+    page.goto(f"{url}/explore?mail={send_id}&lang={lang}")
     wait_until_idle(page)
     mail = page.frame_locator(OUTER_FRAME).first.frame_locator("#mail")
     mail.locator("body").wait_for()
@@ -226,7 +226,7 @@ def frame_heights(page: Page) -> tuple[float, float]:
 
 
 def test_the_mail_frame_fits_each_mail_selected_in_turn(page, crafted_app) -> None:
-    page.goto(f"{crafted_app}/?lang=fr")
+    page.goto(f"{crafted_app}/explore?lang=fr")
     wait_until_idle(page)
     grid = grid_frame(page)
     heights = []

@@ -4,10 +4,13 @@ below it. The selected mail is kept in the URL (`mail=SEND_ID`) so that a link o
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from pipeline.queries.grid_sql import (
     HISTORY_COLUMNS,
+    GridColumn,
     GridFilterError,
     grid_order,
     grid_where,
@@ -41,11 +44,7 @@ def mail_list(
     URL), or None. `key` must be unique on the page; it keeps the grid's state across reruns.
     """
     selections = _pickers(view, key) if pickers else {}
-    columns = with_labels(HISTORY_COLUMNS, {
-        "status": status_labels(view.lang),
-        "email_type": type_labels(view.lang),
-        "recipient_kind": kind_labels(view.lang),
-    })  # fmt: skip
+    columns = _grid_columns(view.lang)
     state = grid_state(key)
     try:
         grid_condition = grid_where(state.filter_model, columns, selections=selections)
@@ -60,6 +59,24 @@ def mail_list(
     if send_id:
         mail_detail(view, send_id)
     return send_id
+
+
+def header_filter_condition(view: Page, key: str) -> tuple[str, list[Any]]:
+    """The SQL condition of the header filters the user set in the grid `key` (as mail_list will
+    apply them in this run), so that a count or an export can match the grid exactly.
+    ("TRUE", []) when there are none, or when they cannot be applied (mail_list says so)."""
+    try:
+        return grid_where(grid_state(key).filter_model, _grid_columns(view.lang))
+    except GridFilterError:
+        return "TRUE", []
+
+
+def _grid_columns(lang: str) -> dict[str, GridColumn]:
+    return with_labels(HISTORY_COLUMNS, {
+        "status": status_labels(lang),
+        "email_type": type_labels(lang),
+        "recipient_kind": kind_labels(lang),
+    })  # fmt: skip
 
 
 def _pickers(view: Page, key: str) -> dict[str, list[str]]:

@@ -18,9 +18,11 @@ GRID_FIELDS = (
 DEFAULT_ORDER = "requested_at DESC NULLS LAST, send_id"
 
 
-def _condition(
-    mail_filter: MailFilter, grid_condition: tuple[str, Sequence[Any]] | None
+def mail_condition(
+    mail_filter: MailFilter, grid_condition: tuple[str, Sequence[Any]] | None = None
 ) -> tuple[str, list[Any]]:
+    """The SQL condition (without WHERE) and parameters of the mails that match the filter and,
+    when given, the grid's own header filters: what counts, grids and exports all select."""
     where, params = mail_filter.where()
     if grid_condition:
         where = f"({where}) AND ({grid_condition[0]})"
@@ -34,7 +36,7 @@ def count_mails(
     grid_condition: tuple[str, Sequence[Any]] | None = None,
 ) -> int:
     """How many mails match the filter (and the grid's own header filters)."""
-    where, params = _condition(mail_filter, grid_condition)
+    where, params = mail_condition(mail_filter, grid_condition)
     row = con.execute(f"SELECT count(*) FROM email_history WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
@@ -48,7 +50,7 @@ def history_rows(
 ) -> pd.DataFrame:
     """The mails a history grid shows: filtered, sorted (`order` comes from grid_order, a
     whitelisted ORDER BY list), at most `limit` of them."""
-    where, params = _condition(mail_filter, grid_condition)
+    where, params = mail_condition(mail_filter, grid_condition)
     return con.execute(
         f"SELECT {GRID_FIELDS} FROM email_history WHERE {where} ORDER BY {order} LIMIT ?",
         [*params, limit],

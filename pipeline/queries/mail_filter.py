@@ -8,6 +8,7 @@ exactly its mails, and support can paste a link), and into a file-name slug for 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -53,6 +54,7 @@ _URL_NAMES = {
 }
 _FIELD_TO_URL = {v: k for k, v in _URL_NAMES.items()}
 MAX_TEXT = 200
+MAX_SLUG = 120
 
 
 @dataclass(frozen=True)
@@ -161,15 +163,41 @@ class MailFilter:
         return cls(**values)
 
     def slug(self) -> str:
-        """What the filter holds, for file names: 'undeliverable_2026-03-01_2026-03-31'."""
-        parts = list(self.statuses) or ["all"]
-        if self.session_id:
-            parts.append(f"session-{self.session_id}")
-        if self.period_start:
-            parts.append(self.period_start.isoformat())
-        if self.period_end:
-            parts.append(self.period_end.isoformat())
-        return "_".join(_safe(p) for p in parts)
+        """What the filter holds, for file names: 'undeliverable_2026-03-01_2026-03-31'.
+
+        Statuses (or 'all'), then the other criteria set, then the period; ASCII letters,
+        digits, '-' and '.' only, the criteria cut to MAX_SLUG characters.
+        """
+        what = list(self.statuses) or ["all"]
+        what += ["-".join(getattr(self, name)) for name in _SLUG_LISTS if getattr(self, name)]
+        what += [f"{prefix}-{value}" for prefix, value in self._slug_values() if value]
+        for name, yes, no in _SLUG_FLAGS:
+            value = getattr(self, name)
+            if value is not None:
+                what.append(yes if value else no)
+        head = "_".join(file_safe(part) for part in what)[:MAX_SLUG].strip("_-")
+        dates = [d.isoformat() for d in (self.period_start, self.period_end) if d]
+        return "_".join([head, *dates])
+
+    def _slug_values(self) -> list[tuple[str, str | None]]:
+        return [
+            ("session", self.session_id),
+            ("contact", self.contact_id),
+            ("opportunity", self.opportunity_id),
+            ("to", self.recipient_email),
+            ("q", self.text),
+        ]
+
+
+URL_KEYS: tuple[str, ...] = tuple(_URL_NAMES)
+"""Every URL query parameter a MailFilter reads (other parameters, e.g. lang, are the page's)."""
+
+_SLUG_LISTS = tuple(name for name in _MULTI if name != "statuses")
+_SLUG_FLAGS = (
+    ("complained", "complained", "not-complained"),
+    ("unsubscribed", "unsubscribed", "not-unsubscribed"),
+    ("has_send_log", "send-log", "no-send-log"),
+)
 
 
 def _convert(name: str, text: str) -> Any:
@@ -194,5 +222,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-." else "-" for c in text)[:60]
+def file_safe(text: str) -> str:
+    """ASCII only (accents dropped), anything but letters, digits, '-' and '.' made '-'."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "".join(c if c.isalnum() or c in "-." else "-" for c in plain)[:60]
