@@ -14,6 +14,7 @@ from ui.figures import status_tiles, type_status_chart
 from ui.grid_text import format_count
 from ui.mail_list import mail_list
 from ui.session_picker import session_picker
+from ui.session_proof import session_proof_downloads
 from ui.shell import page
 
 view = page("nav.sessions")
@@ -48,6 +49,6 @@ with by_type:
     type_status_chart(
         view, cached_query(type_status_counts)(view.snapshot, mails), key="session_types"
     )
-# Proof of sending: the lead adds the session's download buttons here.
+session_proof_downloads(view, session_id)
 
 mail_list(view, mails, key="session_mails", show_session=False)

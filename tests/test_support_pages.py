@@ -107,6 +107,8 @@ def test_a_session_link_opens_that_session_with_its_figures_and_mails(
     assert count_line(app).startswith(f"{demo_rows['session_mails']:,}".replace(",", " "))
     tiles = "".join(h.proto.body for h in app.get("html"))
     assert tiles.count('class="mt-tile"') == 6
+    proofs = [b.proto.label for b in app.get("download_button")]
+    assert len(proofs) == 2, proofs  # the session's proof of sending: XLSX and HTML
 
 
 def test_picking_a_session_writes_it_and_forgets_the_mail_of_the_previous_one(
