@@ -8,8 +8,23 @@ from ui.shell import language_switch
 st.set_page_config(page_title="Mailtrail", page_icon="✉️", layout="wide")
 lang = language_switch()
 
+
+def landing() -> None:
+    """The root URL opens the overview at its own address, keeping the URL's parameters."""
+    st.switch_page("pages/overview.py", query_params=st.query_params.to_dict())
+
+
 PAGES = [
-    st.Page("pages/mails.py", title=t("nav.mails", lang), icon="✉️", url_path="mails", default=True),
+    st.Page(
+        landing, title=t("nav.overview", lang), url_path="home", default=True, visibility="hidden"
+    ),
+    st.Page(
+        "pages/overview.py",
+        title=t("nav.overview", lang),
+        icon=":material/monitoring:",
+        url_path="overview",
+    ),
+    st.Page("pages/mails.py", title=t("nav.mails", lang), icon="✉️", url_path="mails"),
 ]
 
 st.navigation(PAGES).run()

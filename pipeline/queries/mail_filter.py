@@ -54,6 +54,8 @@ _URL_NAMES = {
     "human_open": "human_open",
 }
 _FIELD_TO_URL = {v: k for k, v in _URL_NAMES.items()}
+#: Every URL parameter a MailFilter reads (a page with its own parameters can tell them apart).
+URL_KEYS: frozenset[str] = frozenset(_URL_NAMES)
 MAX_TEXT = 200
 
 
