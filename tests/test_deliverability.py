@@ -83,8 +83,8 @@ def test_buckets_cover_the_period_exactly_once() -> None:
 def test_bucket_labels_are_written_in_each_language() -> None:
     assert bucket_label("month", AUGUST, "fr") == "août<br>2026"
     assert bucket_label("month", AUGUST, "en") == "Aug<br>2026"
-    assert bucket_label("day", D(2026, 8, 3), "fr") == "3 août"
-    assert bucket_label("week", D(2026, 8, 3), "en") == "Aug 3"
+    assert bucket_label("day", D(2026, 8, 3), "fr") == "3<br>août"
+    assert bucket_label("week", D(2026, 8, 3), "en") == "Aug<br>3"
 
 
 # --- thresholds and the guard ---------------------------------------------------------------------

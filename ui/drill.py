@@ -19,6 +19,9 @@ from pipeline.periods import Period
 from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.overview import segment_filter
 
+# Zooming a category axis or drawing a selection box means nothing here; a click is the action.
+_UNUSED_TOOLS = ["select2d", "lasso2d", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]
+
 #: The page every drill-down opens (its url_path is "explore"; it reads MailFilter from the URL).
 EXPLORE_PAGE = "pages/explore.py"
 
@@ -98,7 +101,7 @@ def drill_chart(
         key=f"{key}::{digest}",
         on_select="rerun",
         selection_mode="points",
-        config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+        config={"displaylogo": False, "modeBarButtonsToRemove": _UNUSED_TOOLS},
     )
     points = (event or {}).get("selection", {}).get("points", []) if event else []
     for point in points:
