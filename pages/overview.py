@@ -11,23 +11,12 @@ from pipeline.alerts import find_alerts, group_alerts
 from pipeline.periods import anchor_day
 from pipeline.queries import overview as q
 from ui.breakdown_charts import breakdown_bars
-from ui.charts import (
-    complaint_rates,
-    engagement_rates,
-    failure_rates,
-    status_bars,
-    volume_bars,
-)
+from ui.charts import status_bars, volume_bars
 from ui.db import cached_query
 from ui.drill import drill_chart
-from ui.overview import (
-    alerts_section,
-    bucket_switch,
-    kpi_cards,
-    period_caption,
-    scale_switch,
-    selection_bar,
-)
+from ui.overview import alerts_section, kpi_cards
+from ui.overview_selection import bucket_switch, period_caption, scale_switch, selection_bar
+from ui.rate_charts import complaint_rates, engagement_rates, failure_rates
 from ui.shell import page
 
 TOP_DOMAINS = 10

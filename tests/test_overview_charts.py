@@ -25,8 +25,9 @@ from pipeline.queries.overview import (
 from pipeline.statuses import STATUS_COLOURS
 from tests.conftest import DemoStore
 from ui.breakdown_charts import breakdown_bars
-from ui.charts import rate_lines, status_bars, volume_bars
+from ui.charts import status_bars, volume_bars
 from ui.drill import explore_query_params, segment_from_point
+from ui.rate_charts import rate_lines
 
 BASE = MailFilter(recipient_kinds=("learner", "client"))
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline.deliverability import RATES
-from pipeline.formats import format_count, format_percent
+from pipeline.formats import format_change, format_count, format_percent, format_points
 from pipeline.periods import preset_period
 from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.overview import counts, data_days, in_period
@@ -68,6 +68,31 @@ def test_the_incident_month_is_named_in_a_warning_without_anyone_pointing_at_it(
     incident = [t for t in texts if "En août 2026" in t]
     assert incident, texts
     assert "authentification de l'expéditeur" in incident[0] and "DMARC" in incident[0]
+
+
+def test_each_card_compares_with_the_period_of_the_same_length_before(
+    demo_env, monkeypatch
+) -> None:
+    with demo_env.connect() as con:
+        con.execute("SET TimeZone = 'Europe/Paris'")
+        period = preset_period("30d", data_days(con)[1])
+        now = counts(con, in_period(MailFilter(), period))
+        before = counts(con, in_period(MailFilter(), period.previous()))
+    app = run(monkeypatch, period="30d")
+    cards = {m.label: m for m in app.metric}
+    change = RATES["undeliverable"].of(now) - RATES["undeliverable"].of(before)
+    assert cards["Non remis"].delta == format_points(change, "fr")
+    assert cards["E-mails"].delta == format_change(now["mails"] / before["mails"] - 1, "fr")
+
+
+def test_no_change_in_mails_is_shown_when_the_data_starts_inside_the_previous_period(
+    demo_env, monkeypatch
+) -> None:
+    app = run(monkeypatch)  # 12 months: the demo's 18 months do not cover the 12 before
+    cards = {m.label: m for m in app.metric}
+    assert not cards["E-mails"].delta
+    assert cards["Reçus"].delta  # rates are still compared, over the days that have data
+    assert "Les données ne commencent que le" in app.caption[0].value
 
 
 def test_the_period_is_said_and_ends_on_the_newest_mail_of_the_demo(demo_env, monkeypatch) -> None:

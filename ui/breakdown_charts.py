@@ -19,7 +19,7 @@ from pipeline.i18n import has_key, t
 from pipeline.periods import Period
 from pipeline.queries.overview import OTHER
 from pipeline.statuses import STATUS_COLOURS, STATUS_KEYS, status_label
-from ui.charts import FONT, STACK_ORDER, legend_below, separators
+from ui.chart_style import FONT, STACK_ORDER, legend_below, percent_suffix, separators
 from ui.drill import segment_data
 
 ROW_HEIGHT = 34
@@ -47,7 +47,7 @@ def breakdown_bars(
     _rate_bars(figure, rows, labels, dimension, period, lang, shown)
     most = max([1, *(_shown_total(row, failures_only) for row in rows)])
     highest = max([0.05, *(RATES[r].of(row) or 0 for r in FAILED for row in rows)])
-    percent = "\u202f%" if lang == "fr" else "%"
+    percent = percent_suffix(lang)
     figure.update_xaxes(
         range=[0, most * 1.3],
         row=1,
