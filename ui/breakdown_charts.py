@@ -50,6 +50,7 @@ def breakdown_bars(
     percent = percent_suffix(lang)
     figure.update_xaxes(
         range=[0, most * 1.3],
+        tickformat=",d",
         row=1,
         col=1,
         title=t("chart.breakdown.failed" if failures_only else "chart.axis.mails", lang),

@@ -67,6 +67,8 @@ def status_bars(frame: pd.DataFrame, bucket: Bucket, lang: str, *, share: bool =
     figure.update_layout(barmode="stack")
     if share:
         figure.update_yaxes(range=[0, 100], ticksuffix=percent_suffix(lang))
+    else:
+        figure.update_yaxes(tickformat=",d")  # "3 000", not "3k"
     return layout(
         figure,
         lang,
@@ -107,6 +109,7 @@ def volume_bars(frame: pd.DataFrame, bucket: Bucket, lang: str) -> go.Figure:
             hovertemplate="%{hovertext}<extra></extra>",
         )
     figure.update_layout(barmode="stack")
+    figure.update_yaxes(tickformat=",d")
     return layout(
         figure,
         lang,
