@@ -51,6 +51,8 @@ _URL_NAMES = {
     "complained": "complained",
     "unsubscribed": "unsubscribed",
     "send_log": "has_send_log",
+    "not_domain": "excluded_domains",
+    "human_open": "human_open",
 }
 _FIELD_TO_URL = {v: k for k, v in _URL_NAMES.items()}
 MAX_TEXT = 200
@@ -78,6 +80,11 @@ class MailFilter:
     complained: bool | None = None
     unsubscribed: bool | None = None
     has_send_log: bool | None = None
+    # Every domain but these (mails without a domain included): the "other domains" of a chart.
+    excluded_domains: tuple[str, ...] = ()
+    # True: opened or clicked at least once by a person; False: no such open (machine opens
+    # by privacy proxies do not count as a person's).
+    human_open: bool | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in _ALLOWED.items():
@@ -107,11 +114,18 @@ class MailFilter:
             if value:
                 parts.append(f"{column} = ?")
                 params.append(value.lower() if name == "recipient_email" else value)
+        if self.excluded_domains:
+            marks = ", ".join("?" for _ in self.excluded_domains)
+            parts.append(f"(recipient_domain IS NULL OR recipient_domain NOT IN ({marks}))")
+            params.extend(self.excluded_domains)
         for name in ("complained", "unsubscribed", "has_send_log"):
             value = getattr(self, name)
             if value is not None:
                 parts.append(f"{name} = ?")
                 params.append(value)
+        if self.human_open is not None:
+            parts.append("(open_count > 0 OR click_count > 0) = ?")
+            params.append(self.human_open)
         if self.text:
             pattern = "%" + _escape_like(self.text.strip()[:MAX_TEXT]) + "%"
             parts.append(
@@ -206,9 +220,9 @@ def _convert(name: str, text: str) -> Any:
             return dt.date.fromisoformat(text)
         except ValueError:
             return None
-    if name in _MULTI:
+    if name in _MULTI or name == "excluded_domains":
         return tuple(v.strip() for v in text.split(",") if v.strip())
-    if name in ("complained", "unsubscribed", "has_send_log"):
+    if name in ("complained", "unsubscribed", "has_send_log", "human_open"):
         return {"1": True, "true": True, "0": False, "false": False}.get(text.lower())
     return text[:MAX_TEXT]
 
