@@ -130,7 +130,8 @@ def test_french_texts_use_french_words(key: str) -> None:
     text = i18n.table()[key]["fr"]
     if key.startswith("provider."):
         return
-    words = re.sub(r"(?i)e-mails?|Apple Mail", "", text)  # "e-mail" is French; a product name
+    # "e-mail" is French; product names, {placeholders} and «quoted» terms are not prose
+    words = re.sub(r"(?i)e-mails?|Apple Mail|Email Activity|\{[^}]*\}|«[^»]*»", "", text)
     assert not FRENCH_ANGLICISMS.search(words), text
 
 
@@ -139,7 +140,9 @@ def test_french_texts_put_a_space_before_double_punctuation(key: str) -> None:
     text = i18n.table()[key]["fr"]
     if "%" in text:  # strftime formats such as %H:%M
         return
-    assert not re.search(r"[^\s][:;?!]", text), text
+    # punctuation ends a clause when a space or the end follows; "hh:mm" or "fichier:ligne" is
+    # notation, not punctuation
+    assert not re.search(r"[^\s][:;?!](\s|$)", text), text
 
 
 MAIL = {
