@@ -2,8 +2,7 @@
 switch from Brevo to SendGrid show without anyone pointing at them, and a click on the incident
 month's undeliverable bar (or on a card) opens Explore filtered to exactly those mails.
 
-Drives tests/apps/overview/app.py: the real overview page beside a stand-in Explore page that
-prints the MailFilter its URL carries and the number of mails matching it.
+Drives the real dashboard: the overview, and the Explore page a click opens.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from pipeline.queries.mail_filter import MailFilter
 
 pytestmark = pytest.mark.browser
 
-APP = "tests/apps/overview/app.py"
+APP = "dashboard.py"
 INCIDENT = "août<br>2026"
 
 
@@ -95,7 +94,9 @@ def explore_filter(page: Page) -> MailFilter:
 
 
 def shown_count(page: Page) -> int:
-    return int(page.get_by_text(re.compile(r"^matching mails: \d+$")).inner_text().split(": ")[1])
+    """The count the Explore page shows above its exports."""
+    metric = page.get_by_test_id("stMetricValue").first
+    return int(re.sub(r"\D", "", metric.inner_text()))
 
 
 def test_the_incident_month_is_named_in_a_warning_with_its_reason(page: Page) -> None:
