@@ -163,3 +163,20 @@ def demo_env(demo_store: DemoStore, monkeypatch: pytest.MonkeyPatch) -> DemoStor
     for name, value in demo_store.env.items():
         monkeypatch.setenv(name, value)
     return demo_store
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Headless Debian Chromium shared by a browser-test module (tests/browser.py)."""
+    from tests.browser import chromium_context
+
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), width=1440) as context:
+        yield context
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh tab (a new Streamlit session) in the module's Chromium."""
+    page = browser.new_page()
+    yield page
+    page.close()

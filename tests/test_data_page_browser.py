@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from browser import chromium_context, streamlit_app, wait_until_idle
+from browser import streamlit_app, wait_until_idle
 from freshness_data import brevo_events, every
 from playwright.sync_api import Locator, Page, expect
 
@@ -40,19 +40,6 @@ def app_url(demo_copy: Path, demo_store):
     }
     with streamlit_app("dashboard.py", env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), width=1440) as context:
-        yield context
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def open_data_page(page: Page, url: str) -> None:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
+from browser import grid_frame, streamlit_app, wait_until_idle
 from office import libreoffice_rows
 from playwright.sync_api import Page
 
@@ -28,38 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 INCIDENT = "start=2026-08-01&end=2026-08-31&status=undeliverable"
 
 
-def explore_path() -> str:
-    """Explore's URL path. Streamlit serves the default page at the app's root: while Explore is
-    the app's only page (hence its default), that is where it lives; else at /explore."""
-    source = (ROOT / "dashboard.py").read_text(encoding="utf-8")
-    pages = re.findall(r'st\.Page\(\s*"pages/(\w+)\.py"', source)
-    explicit = re.search(r'st\.Page\(\s*"pages/(\w+)\.py"[^)]*default=True', source)
-    default = explicit.group(1) if explicit else pages[0]
-    return "" if default == "explore" else "explore"
-
-
 @pytest.fixture(scope="module")
 def app_url(demo_store: DemoStore):
     with streamlit_app("dashboard.py", env=demo_store.env) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), width=1440) as context:
-        yield context
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    yield page
-    page.close()
-
-
 def open_explore(page: Page, url: str, query: str) -> int:
     """Open Explore with `query`; the count the page shows."""
-    page.goto(f"{url}/{explore_path()}?{query}")
+    page.goto(f"{url}/explore?{query}")
     wait_until_idle(page)
     value = page.get_by_test_id("stMetricValue").first.inner_text()
     return int(re.sub(r"\D", "", value))

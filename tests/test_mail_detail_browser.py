@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
+from browser import grid_frame, streamlit_app, wait_until_idle
 from playwright.sync_api import FrameLocator, Page, expect
 
 from pipeline.ingest import ingest_paths
@@ -132,19 +132,6 @@ def crafted_app(tracker, tmp_path_factory) -> Iterator[str]:
 def demo_app(demo_store: DemoStore) -> Iterator[str]:
     with streamlit_app("dashboard.py", env=demo_store.env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), width=1440) as context:
-        yield context
-
-
-@pytest.fixture
-def page(browser) -> Iterator[Page]:
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def open_mail(page: Page, url: str, send_id: str, lang: str = "fr") -> FrameLocator:

@@ -12,7 +12,7 @@ import re
 import urllib.parse
 
 import pytest
-from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
+from browser import grid_frame, streamlit_app, wait_until_idle
 from playwright.sync_api import FrameLocator, Page
 
 pytestmark = pytest.mark.browser
@@ -30,19 +30,6 @@ def app_url(demo_store, notes_path):
     env = {**demo_store.env, "MAILTRAIL_NOTES_DB": str(notes_path)}
     with streamlit_app("dashboard.py", env=env) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium_context(tmp_path_factory.mktemp("chromium-profile"), width=1440) as context:
-        yield context
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 @pytest.fixture(scope="module")
