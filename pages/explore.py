@@ -4,11 +4,11 @@ and the grid's own column filters alike, so the file holds exactly the mails cou
 
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.queries.history import count_mails
 from ui.db import cached_query
 from ui.export import export_buttons, large_export_notice
 from ui.filter_bar import mail_filter_bar
-from ui.grid_text import format_count
 from ui.mail_list import header_filter_condition, mail_list
 from ui.session_proof import session_proof_downloads
 from ui.shell import page

@@ -5,13 +5,13 @@
 
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.i18n import format_datetime
 from pipeline.queries.history import status_counts
 from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.sessions import session_list, session_summary, type_status_counts
 from ui.db import cached_query
 from ui.figures import status_tiles, type_status_chart
-from ui.grid_text import format_count
 from ui.mail_list import mail_list
 from ui.session_picker import session_picker
 from ui.session_proof import session_proof_downloads

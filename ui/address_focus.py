@@ -14,10 +14,11 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.i18n import labels
 from pipeline.notes import MAX_AUTHOR, MAX_NOTE, Note, NotesError, add_note, delete_note, is_handled
 from ui.failure_tables import local_time
-from ui.grid_text import format_count, kind_labels, status_labels
+from ui.grid_text import kind_labels, status_labels
 from ui.shell import Page
 
 AUTHOR_KEY = "support_author"

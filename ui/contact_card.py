@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.i18n import format_datetime
 from pipeline.queries.contacts import AddressUse, ContactIdentity
-from ui.grid_text import format_count, kind_labels
+from ui.grid_text import kind_labels
 from ui.shell import Page
 
 MAIL_PARAM = "mail"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.i18n import format_datetime, t
 from pipeline.queries.contacts import (
     ContactIdentity,
@@ -20,7 +21,7 @@ from pipeline.queries.contacts import (
 )
 from pipeline.statuses import RECIPIENT_KINDS
 from ui.db import cached_query
-from ui.grid_text import format_count, kind_labels
+from ui.grid_text import kind_labels
 from ui.shell import Page
 from ui.url_state import adopt_url_value, publish, url_value
 

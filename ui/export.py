@@ -18,10 +18,10 @@ import streamlit as st
 
 from pipeline.export import FORMATS, export_command, export_file_name, export_mails
 from pipeline.export_xlsx import XLSX_MAX_ROWS
+from pipeline.formats import format_count
 from pipeline.queries.mail_filter import MailFilter
 from pipeline.store import SnapshotReader
 from ui.db import reader
-from ui.grid_text import format_count
 from ui.shell import Page
 
 #: Above this many mails the page says the file will take a while and offers the command line.

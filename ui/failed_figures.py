@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.i18n import labels, t
 from pipeline.statuses import STATUS_COLOURS
 from ui.figures import Tile, tiles
-from ui.grid_text import format_count
 from ui.shell import Page
 
 HANDLED_COLOUR = "#56B4E9"  # Okabe-Ito sky blue: not a status colour

@@ -16,8 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.statuses import MAIL_TYPES, STATUS_COLOURS, STATUS_KEYS
-from ui.grid_text import format_count, status_labels, type_labels
+from ui.grid_text import status_labels, type_labels
 from ui.shell import Page
 
 NEUTRAL = "#5B6270"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pipeline.formats import format_count
 from pipeline.i18n import labels, t
 
 Translate = Callable[..., str]
@@ -30,12 +31,6 @@ def filter_option_names(lang: str) -> dict[str, str]:
 def ag_grid_locale(lang: str) -> dict[str, str]:
     """AG Grid's own words (its localeText)."""
     return labels("grid.locale", lang)
-
-
-def format_count(n: int, lang: str) -> str:
-    """12 345 in French (narrow no-break space), 12,345 in English."""
-    text = f"{n:,}"
-    return text.replace(",", "\u202f") if lang == "fr" else text
 
 
 def count_line(

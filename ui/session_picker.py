@@ -10,9 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipeline.formats import format_count
 from pipeline.queries.sessions import session_of_mail
 from ui.db import cached_query
-from ui.grid_text import format_count
 from ui.shell import Page
 from ui.url_state import adopt_url_value, publish, url_value
 
