@@ -7,6 +7,8 @@ Drives the real dashboard: the overview, and the Explore page a click opens.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from urllib.parse import parse_qs, urlparse
 
@@ -119,8 +121,8 @@ def test_the_switch_from_brevo_to_sendgrid_shows_in_the_providers_chart(page: Pa
     assert traces["Brevo"]["juil.<br>2026"] == 0 and traces["SendGrid"]["juil.<br>2026"] > 0
 
 
-def test_clicking_the_incident_bar_opens_explore_on_exactly_those_mails(
-    page: Page, demo_store
+def test_clicking_the_incident_bar_opens_explore_on_exactly_those_mails_and_exports_them(
+    page: Page, demo_store, tmp_path
 ) -> None:
     statuses = chart_data(page, "E-mails par statut")
     months = statuses[0]["x"]
@@ -142,6 +144,15 @@ def test_clicking_the_incident_bar_opens_explore_on_exactly_those_mails(
         con.execute("SET TimeZone = 'Europe/Paris'")
         assert count_mails(con, target) == count
     assert parse_qs(urlparse(page.url).query)["lang"] == ["fr"]
+    # the manager exports what they clicked: the file holds exactly the mails counted
+    with page.expect_download(timeout=60_000) as event:
+        page.get_by_role("button", name="CSV pour Excel").click()
+    path = tmp_path / event.value.suggested_filename
+    event.value.save_as(path)
+    assert path.name == "mailtrail_undeliverable_2026-08-01_2026-08-31.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert len(rows) == count
+    assert {r["status"] for r in rows} == {"undeliverable"}
 
 
 def test_a_card_opens_explore_on_the_mails_it_counts(page: Page) -> None:
