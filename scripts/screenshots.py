@@ -1,13 +1,18 @@
 """Take the README's screenshots of every page from the demo data, in headless Chromium.
 
-    PYTHONPATH=. .venv/bin/python scripts/screenshots.py [--db FILE] [--out docs/screenshots]
+    PYTHONPATH=. .venv/bin/python scripts/screenshots.py [--db FILE] [--attachments DIR]
+        [--out docs/screenshots]
 
-Uses the demo database of `make run` (built first if missing) and Debian's Chromium. Each page is
+Uses the demo database of `make run` (built first if missing) with its attachments folder
+(--attachments, else $MAILTRAIL_ATTACHMENTS, else data/attachments: the one the demo was built
+with, or the mails' PDFs show as missing) and Debian's Chromium. Each page is
 opened by URL, as a user's link would open it, and captured full-page at 1440 px wide.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -30,7 +35,8 @@ class Shot:
 
 
 def example_ids(db_path: Path) -> dict[str, str]:
-    """A session with failures, one of its mails that bounced, a learner, a failed mail."""
+    """A session with failures, one of its mails that bounced, a learner, an opened mail, and
+    the DMARC incident's month (the demo places it three months before the day it was built)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         session, mail = con.execute(
             """
@@ -48,12 +54,21 @@ def example_ids(db_path: Path) -> dict[str, str]:
             ORDER BY count(*) DESC, contact_id LIMIT 1
             """
         ).fetchone()
+        incident = con.execute(
+            """
+            SELECT date_trunc('month', requested_at)::DATE AS month
+            FROM email_history WHERE bounce_category = 'sender_authentication'
+            GROUP BY month ORDER BY count(*) DESC, month LIMIT 1
+            """
+        ).fetchone()[0]
         delivered = con.execute(
             "SELECT send_id FROM email_history WHERE status = 'opened' AND attachment_count > 0 "
             "ORDER BY requested_at DESC LIMIT 1"
         ).fetchone()[0]
+    last_day = (incident + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     return {"session": session, "mail": mail, "contact": contact,
-            "contact_mail": contact_mail, "delivered": delivered}  # fmt: skip
+            "contact_mail": contact_mail, "delivered": delivered,
+            "incident": f"start={incident}&end={last_day}"}  # fmt: skip
 
 
 def shots(ids: dict[str, str]) -> list[Shot]:
@@ -63,7 +78,7 @@ def shots(ids: dict[str, str]) -> list[Shot]:
         Shot("sessions", f"sessions?session={ids['session']}&mail={ids['mail']}"),
         Shot("contacts", f"contacts?contact={ids['contact']}&mail={ids['contact_mail']}"),
         Shot("failed", "failed"),
-        Shot("explore", "explore?start=2026-08-01&end=2026-08-31&status=undeliverable"),
+        Shot("explore", f"explore?{ids['incident']}&status=undeliverable"),
         Shot("mail_detail_en", f"explore?lang=en&mail={ids['delivered']}"),
         Shot("data", "data"),
     ]
@@ -85,16 +100,29 @@ def _fit_viewport_to_content(page) -> None:
     "--db", "db_path", type=click.Path(path_type=Path), default=ROOT / "data/mailtrail.duckdb"
 )
 @click.option(
+    "--attachments",
+    "attachments_dir",
+    type=click.Path(path_type=Path),
+    envvar="MAILTRAIL_ATTACHMENTS",
+    default=ROOT / "data/attachments",
+    show_default=True,
+    help="Attachments folder of the demo (default: $MAILTRAIL_ATTACHMENTS or data/attachments).",
+)
+@click.option(
     "--out", "out_dir", type=click.Path(path_type=Path), default=ROOT / "docs/screenshots"
 )
 @click.option("--only", multiple=True, help="Take only these shots (by name).")
-def main(db_path: Path, out_dir: Path, only: tuple[str, ...]) -> None:
+def main(db_path: Path, attachments_dir: Path, out_dir: Path, only: tuple[str, ...]) -> None:
+    env = {
+        "MAILTRAIL_DB": str(db_path.resolve()),
+        "MAILTRAIL_ATTACHMENTS": str(attachments_dir.resolve()),
+    }
     if not db_path.exists():
         subprocess.run(
-            [sys.executable, "-m", "pipeline", "demo", "--db", str(db_path)], check=True, cwd=ROOT
-        )
+            [sys.executable, "-m", "pipeline", "demo", "--db", str(db_path)],
+            check=True, cwd=ROOT, env={**os.environ, **env},
+        )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {"MAILTRAIL_DB": str(db_path.resolve())}
     wanted = [s for s in shots(example_ids(db_path)) if not only or s.name in only]
     profile = out_dir / ".chromium-profile"
     with (
