@@ -49,6 +49,12 @@ def format_points(delta: float, lang: str = DEFAULT_LANGUAGE) -> str:
     return f"{text} {unit}"
 
 
+def rounds_to_no_change(delta: float) -> bool:
+    """True when format_points would write the change as zero ("+0,00 pt"): shown as neutral,
+    neither better nor worse."""
+    return round(delta * 100, percent_digits(delta)) == 0
+
+
 def format_change(ratio: float, lang: str = DEFAULT_LANGUAGE) -> str:
     """A relative change of a count, signed: "+12 %", "-3.5%"."""
     places = 0 if abs(ratio) >= 0.1 else 1

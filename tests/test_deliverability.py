@@ -9,7 +9,13 @@ import pytest
 
 from pipeline.alerts import alert_advice, alert_facts, alert_text, find_alerts, group_alerts
 from pipeline.deliverability import GUARDS, RATES, THRESHOLDS, crossed, enough_volume, thresholds_of
-from pipeline.formats import format_count, format_percent, format_points, format_threshold
+from pipeline.formats import (
+    format_count,
+    format_percent,
+    format_points,
+    format_threshold,
+    rounds_to_no_change,
+)
 from pipeline.i18n import has_key
 from pipeline.periods import (
     Period,
@@ -251,3 +257,10 @@ def test_numbers_are_written_as_each_language_writes_them() -> None:
         format_points(-0.012, "fr") == "-1,2\u202fpt" and format_points(0.011, "en") == "+1.1 pts"
     )
     assert format_threshold(0.1, "fr") == "10\u202f%" and format_threshold(0.003, "en") == "0.3%"
+
+
+def test_a_change_too_small_to_show_reads_as_no_change_not_as_a_worsening() -> None:
+    assert format_points(0.00001, "fr") == "+0,00\u202fpt"
+    assert rounds_to_no_change(0.00001)
+    assert not rounds_to_no_change(0.0002)
+    assert not rounds_to_no_change(-0.013)

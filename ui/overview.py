@@ -13,7 +13,13 @@ import streamlit as st
 
 from pipeline.alerts import AlertGroup, alert_advice, alert_facts, alert_text, slice_name
 from pipeline.deliverability import NUMERATOR_FILTERS, RATES
-from pipeline.formats import format_change, format_count, format_percent, format_points
+from pipeline.formats import (
+    format_change,
+    format_count,
+    format_percent,
+    format_points,
+    rounds_to_no_change,
+)
 from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.overview import alert_filter, in_period, segment_filter
 from ui.drill import explore_button
@@ -109,7 +115,9 @@ def _rate_card(
         view.t(f"overview.kpi.{kpi}"),
         format_percent(value, view.lang),
         delta=delta,
-        delta_color="normal" if definition.better == "higher" else "inverse",
+        delta_color="off"
+        if delta is None or rounds_to_no_change(value - before)
+        else ("normal" if definition.better == "higher" else "inverse"),
         help=_help(view, f"overview.kpi.definition.{kpi}", current, counts),
         chart_data=[v * 100 for v in series if v is not None] if len(series) > 1 else None,
         chart_type="line",
