@@ -150,3 +150,59 @@ def wait_until_idle(page: Page, *, settle_ms: int = 250, timeout_ms: int = 30_00
 def grid_frame(page: Page, selector: str = GRID_IFRAME) -> FrameLocator:
     """The AgGrid component's iframe (the first one unless `selector` says otherwise)."""
     return page.frame_locator(selector).first
+
+
+_PLOTLY_CHART = """
+    const chart = title => [...document.querySelectorAll('.js-plotly-plot')]
+        .find(g => g.layout && g.layout.title
+            && g.layout.title.text.replace(/<[^>]+>/g, '') === title);
+"""
+
+
+def bar_traces(page: Page, title: str) -> dict[str, dict[str, float]]:
+    """The bar traces of the plotly chart titled `title` (Streamlit's theme wraps titles in
+    <b>): trace name → {x category: y}."""
+    traces = page.evaluate(
+        f"""title => {{{_PLOTLY_CHART}
+            const gd = chart(title);
+            return gd ? gd.data.filter(t => t.type === 'bar').map(t => (
+                {{name: t.name, x: Array.from(t.x), y: Array.from(t.y).map(Number)}})) : null;
+        }}""",
+        title,
+    )
+    assert traces, f"no chart titled {title!r} on the page"
+    return {t["name"]: dict(zip(t["x"], t["y"], strict=True)) for t in traces}
+
+
+def click_bar(page: Page, title: str, trace_name: str, x: str) -> object:
+    """Click, with the mouse, the bar of `trace_name` at category `x` in the chart `title`;
+    returns that bar's customdata (what the page will drill down into)."""
+    box = page.evaluate(
+        f"""([title, name, x]) => {{{_PLOTLY_CHART}
+            const gd = chart(title);
+            gd.scrollIntoView({{block: 'center'}});
+            const bars = gd.data.filter(t => t.type === 'bar');
+            const index = bars.findIndex(t => t.name === name);
+            const point = Array.from(bars[index].x).indexOf(x);
+            const path = gd.querySelectorAll('.barlayer .trace')[index]
+                .querySelectorAll('.point')[point];
+            const r = path.getBoundingClientRect();
+            const data = bars[index].customdata ? bars[index].customdata[point] : null;
+            return {{x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height, data: data}};
+        }}""",
+        [title, trace_name, x],
+    )
+    assert box["h"] >= 4, "the bar is too thin to click"
+    page.mouse.click(box["x"], box["y"])
+    return box["data"]
+
+
+def download(page: Page, label: str, folder: Path) -> Path:
+    """Click the download button labelled `label` and save what it sends into `folder`."""
+    button = page.get_by_role("button", name=label)
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=60_000) as event:
+        button.click()
+    path = folder / event.value.suggested_filename
+    event.value.save_as(path)
+    return path

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import grid_frame, streamlit_app, wait_until_idle
+from browser import download, grid_frame, streamlit_app, wait_until_idle
 from office import libreoffice_rows
 from playwright.sync_api import Page
 
@@ -40,14 +40,6 @@ def open_explore(page: Page, url: str, query: str) -> int:
     wait_until_idle(page)
     value = page.get_by_test_id("stMetricValue").first.inner_text()
     return int(re.sub(r"\D", "", value))
-
-
-def download(page: Page, label: str, folder: Path) -> Path:
-    with page.expect_download(timeout=60_000) as event:
-        page.get_by_role("button", name=label).click()
-    path = folder / event.value.suggested_filename
-    event.value.save_as(path)
-    return path
 
 
 def slice_of(demo: DemoStore, query: str, columns: str) -> list[tuple]:

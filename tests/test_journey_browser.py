@@ -20,7 +20,14 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import chromium_context, streamlit_app, wait_until_idle
+from browser import (
+    bar_traces,
+    chromium_context,
+    click_bar,
+    download,
+    streamlit_app,
+    wait_until_idle,
+)
 from playwright.sync_api import Page
 
 from tests.conftest import DemoStore
@@ -66,54 +73,6 @@ def month_label(month: str) -> str:
              "nov.", "déc."]  # fmt: skip
     year, number = month.split("-")
     return f"{names[int(number) - 1]}<br>{year}"
-
-
-def chart_traces(page: Page, title: str) -> dict[str, dict[str, float]]:
-    """The bar traces of the plotly chart titled `title`: name → {x category: y}."""
-    traces = page.evaluate(
-        """title => {
-            const gd = [...document.querySelectorAll('.js-plotly-plot')]
-                .find(g => g.layout && g.layout.title
-                    && g.layout.title.text.replace(/<[^>]+>/g, '') === title);
-            return gd ? gd.data.filter(t => t.type === 'bar').map(t => (
-                {name: t.name, x: Array.from(t.x), y: Array.from(t.y).map(Number)})) : null;
-        }""",
-        title,
-    )
-    assert traces, f"no chart titled {title!r} on the page"
-    return {t["name"]: dict(zip(t["x"], t["y"], strict=True)) for t in traces}
-
-
-def click_bar(page: Page, title: str, trace_name: str, x: str) -> None:
-    """Click, with the mouse, the bar of `trace_name` at category `x` in the chart `title`."""
-    box = page.evaluate(
-        """([title, name, x]) => {
-            const gd = [...document.querySelectorAll('.js-plotly-plot')]
-                .find(g => g.layout && g.layout.title
-                    && g.layout.title.text.replace(/<[^>]+>/g, '') === title);
-            gd.scrollIntoView({block: 'center'});
-            const bars = gd.data.filter(t => t.type === 'bar');
-            const index = bars.findIndex(t => t.name === name);
-            const point = Array.from(bars[index].x).indexOf(x);
-            const path = gd.querySelectorAll('.barlayer .trace')[index]
-                .querySelectorAll('.point')[point];
-            const r = path.getBoundingClientRect();
-            return {x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height};
-        }""",
-        [title, trace_name, x],
-    )
-    assert box["h"] >= 4, "the bar is too thin to click"
-    page.mouse.click(box["x"], box["y"])
-
-
-def download(page: Page, label: str, folder: Path) -> Path:
-    button = page.get_by_role("button", name=label)
-    button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=60_000) as event:
-        button.click()
-    path = folder / event.value.suggested_filename
-    event.value.save_as(path)
-    return path
 
 
 class _LearnerCells(HTMLParser):
@@ -181,7 +140,7 @@ def test_the_overview_shows_the_switch_from_brevo_to_sendgrid(
         "FROM email_history",
     )  # fmt: skip
     assert last_brevo <= first_sendgrid, "the demo switches providers once"
-    traces = chart_traces(page, PROVIDER_CHART)
+    traces = bar_traces(page, PROVIDER_CHART)
     assert set(traces) == {"Brevo", "SendGrid"}
     year, month = map(int, first_sendgrid.split("-"))
     before = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
@@ -194,7 +153,7 @@ def test_the_overview_shows_the_switch_from_brevo_to_sendgrid(
 def test_the_incident_bar_opens_explore_on_exactly_the_incident_mails(
     page: Page, demo_store: DemoStore, journey: dict
 ) -> None:
-    statuses = chart_traces(page, STATUS_CHART)
+    statuses = bar_traces(page, STATUS_CHART)
     months = list(statuses[UNDELIVERABLE])
     share = {m: statuses[UNDELIVERABLE][m] / sum(t[m] for t in statuses.values()) for m in months}
     assert max(share, key=share.get) == month_label(INCIDENT_MONTH), "the tallest orange share"
