@@ -22,7 +22,6 @@ import re
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.eventgen import write_brevo_webhooks, write_send_log  # noqa: E402
 from tests.live_readers import ReaderLog, is_consistent  # noqa: E402
-from tests.live_support import REPO, cli_env, run_ingest, start_verbose_ingest  # noqa: E402
+from tests.live_support import (  # noqa: E402
+    run_ingest,
+    start_analyst,
+    start_verbose_ingest,
+)
 
 _PHASE_LINES = {
     "copy": re.compile(r"work copy ready in ([0-9.]+) s"),
@@ -77,22 +80,7 @@ def timed_ingest(db: Path, path: Path) -> dict[str, float]:
 def start_readers(db: Path, n: int, nice: int, out_dir: Path) -> tuple[list, Path]:
     stop = out_dir / "stop"
     stop.unlink(missing_ok=True)
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.live_readers",
-                str(db),
-                str(stop),
-                str(out_dir / f"reader{i}.json"),
-                str(nice),
-            ],
-            env=cli_env(),
-            cwd=REPO,
-        )
-        for i in range(n)
-    ]
+    procs = [start_analyst(db, stop, out_dir / f"reader{i}.json", nice) for i in range(n)]
     return procs, stop
 
 

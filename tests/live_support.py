@@ -46,6 +46,18 @@ def start_verbose_ingest(db: Path, path: Path) -> subprocess.Popen[str]:
     return proc
 
 
+def start_analyst(db: Path, stop_file: Path, log_file: Path, nice: int) -> subprocess.Popen:
+    """Start `python -m tests.live_readers` in its own process: an analyst querying `db`
+    read-only back to back, at CPU priority `nice`, until `stop_file` exists; its log (each
+    query's state and timing) goes to `log_file`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.live_readers", str(db), str(stop_file), str(log_file),
+         str(nice)],
+        env=cli_env(),
+        cwd=REPO,
+    )  # fmt: skip
+
+
 def run_ingest(db: Path, *paths: Path, timeout: float = 600) -> tuple[float, str]:
     """Run `python -m pipeline ingest --db DB PATHS…`; returns (seconds, stdout). Must succeed."""
     started = time.perf_counter()

@@ -22,7 +22,7 @@ import pytest
 from pipeline.store import SnapshotReader
 from tests.eventgen import write_brevo_webhooks, write_send_log
 from tests.live_readers import ReaderLog, dashboard_loop, is_consistent, read_state
-from tests.live_support import REPO, cli_env, run_ingest
+from tests.live_support import REPO, cli_env, run_ingest, start_analyst
 
 MILLION = 1_000_000
 # CI has two cores: four readers querying back to back without pause plus the ingest are five
@@ -52,20 +52,7 @@ def _build_before_state(folder: Path) -> Path:
 
 def _start_analysts(db: Path, stop_file: Path, out_dir: Path, n: int) -> list[subprocess.Popen]:
     return [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.live_readers",
-                str(db),
-                str(stop_file),
-                str(out_dir / f"analyst{i}.json"),
-                str(READER_NICE),
-            ],
-            env=cli_env(),
-            cwd=REPO,
-        )
-        for i in range(n)
+        start_analyst(db, stop_file, out_dir / f"analyst{i}.json", READER_NICE) for i in range(n)
     ]
 
 
