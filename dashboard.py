@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pipeline.i18n import t
-from ui.shell import language_switch
+from ui.app.shell import language_switch
 
 st.set_page_config(page_title="Mailtrail", page_icon="✉️", layout="wide")
 lang = language_switch()

@@ -40,7 +40,7 @@ def _peak():
 atexit.register(_peak)
 if sys.argv[1:] == ['baseline']:
     import os
-    import pipeline.export
+    import pipeline.reports.export
     from pipeline.store import SnapshotReader
     reader = SnapshotReader(os.environ['BENCH_DB'])
     with reader.cursor() as cur:
@@ -55,7 +55,7 @@ else:
 def build_source(work: Path) -> Path:
     """A 20,000-mail demo store, generated and ingested through the real pipeline."""
     from pipeline.demo import generate_demo
-    from pipeline.ingest import ingest_paths
+    from pipeline.ingest.files import ingest_paths
     from pipeline.settings import Settings
 
     settings = Settings.from_env(

@@ -6,14 +6,14 @@ across sessions and sales opportunities.
 
 import streamlit as st
 
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import status_counts
-from pipeline.queries.mail_filter import MailFilter
-from ui.contact_card import contact_card
-from ui.contact_picker import contact_picker
-from ui.db import cached_query
-from ui.figures import status_tiles
-from ui.mail_list import mail_list
-from ui.shell import page
+from ui.app.db import cached_query
+from ui.app.figures import status_tiles
+from ui.app.shell import page
+from ui.contacts.card import contact_card
+from ui.contacts.picker import contact_picker
+from ui.grid.mail_list import mail_list
 
 view = page("nav.contacts")
 contact = contact_picker(view)

@@ -3,10 +3,10 @@ requested, the import history and every refused record."""
 
 import streamlit as st
 
-from ui.data_health import freshness_section, stuck_section
-from ui.ingest_history import rejects_section, runs_section
-from ui.ingest_upload import upload_and_ingest
-from ui.shell import page
+from ui.app.shell import page
+from ui.data.health import freshness_section, stuck_section
+from ui.data.history import rejects_section, runs_section
+from ui.data.upload import upload_and_ingest
 
 view = page("nav.data", require_store=False)
 st.caption(view.t("data.intro"))

@@ -4,14 +4,14 @@ and the grid's own column filters alike, so the file holds exactly the mails cou
 
 import streamlit as st
 
-from pipeline.formats import format_count
+from pipeline.i18n.numbers import format_count
 from pipeline.queries.history import count_mails
-from ui.db import cached_query
-from ui.export import export_buttons, large_export_notice
-from ui.filter_bar import mail_filter_bar
-from ui.mail_list import header_filter_condition, mail_list
-from ui.session_proof import session_proof_downloads
-from ui.shell import page
+from ui.app.db import cached_query
+from ui.app.shell import page
+from ui.explore.export import export_buttons, large_export_notice
+from ui.explore.filter_bar import mail_filter_bar
+from ui.grid.mail_list import header_filter_condition, mail_list
+from ui.sessions.proof import session_proof_downloads
 
 KEY = "explore"
 

@@ -7,28 +7,28 @@ address, with what to do; support marks an address handled with a short note.
 
 import streamlit as st
 
-from pipeline.notes import latest_notes, notes_for
 from pipeline.queries.failures import (
     default_period,
     failed_mails_filter,
     failures_by_address,
     failures_by_category,
 )
-from pipeline.statuses import BOUNCE_CATEGORIES
-from ui.address_focus import address_focus, show_flash
-from ui.db import cached_query
-from ui.failed_figures import category_advice, failure_tiles, focus_bar
-from ui.failure_tables import (
+from pipeline.rules.statuses import BOUNCE_CATEGORIES
+from pipeline.support.notes import latest_notes, notes_for
+from ui.app.db import cached_query
+from ui.app.period_picker import period_picker
+from ui.app.shell import page
+from ui.app.url_state import url_value
+from ui.failed.address_focus import address_focus, show_flash
+from ui.failed.figures import category_advice, failure_tiles, focus_bar
+from ui.failed.tables import (
     address_picker,
     address_table,
     advised,
     category_picker,
     category_table,
 )
-from ui.mail_list import mail_list
-from ui.period_picker import period_picker
-from ui.shell import page
-from ui.url_state import url_value
+from ui.grid.mail_list import mail_list
 
 view = page("nav.failed")
 default = cached_query(default_period)(view.snapshot)

@@ -7,17 +7,17 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from pipeline.alerts import find_alerts, group_alerts
-from pipeline.periods import anchor_day
+from pipeline.filters.periods import anchor_day
 from pipeline.queries import overview as q
-from ui.breakdown_charts import breakdown_bars
-from ui.charts import status_bars, volume_bars
-from ui.db import cached_query
-from ui.drill import drill_chart
-from ui.overview import alerts_section, kpi_cards
-from ui.overview_selection import bucket_switch, period_caption, scale_switch, selection_bar
-from ui.rate_charts import complaint_rates, engagement_rates, failure_rates
-from ui.shell import page
+from pipeline.reports.alerts import find_alerts, group_alerts
+from ui.app.db import cached_query
+from ui.app.shell import page
+from ui.overview.breakdown_charts import breakdown_bars
+from ui.overview.charts import status_bars, volume_bars
+from ui.overview.drill import drill_chart
+from ui.overview.kpis import alerts_section, kpi_cards
+from ui.overview.rate_charts import complaint_rates, engagement_rates, failure_rates
+from ui.overview.selection import bucket_switch, period_caption, scale_switch, selection_bar
 
 TOP_DOMAINS = 10
 TOP_SESSIONS = 10

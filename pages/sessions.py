@@ -5,17 +5,17 @@
 
 import streamlit as st
 
-from pipeline.formats import format_count
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.i18n import format_datetime
+from pipeline.i18n.numbers import format_count
 from pipeline.queries.history import status_counts
-from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.sessions import session_list, session_summary, type_status_counts
-from ui.db import cached_query
-from ui.figures import status_tiles, type_status_chart
-from ui.mail_list import mail_list
-from ui.session_picker import session_picker
-from ui.session_proof import session_proof_downloads
-from ui.shell import page
+from ui.app.db import cached_query
+from ui.app.figures import status_tiles, type_status_chart
+from ui.app.shell import page
+from ui.grid.mail_list import mail_list
+from ui.sessions.picker import session_picker
+from ui.sessions.proof import session_proof_downloads
 
 view = page("nav.sessions")
 sessions = cached_query(session_list)(view.snapshot)

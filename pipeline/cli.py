@@ -20,10 +20,10 @@ import duckdb
 from tqdm import tqdm
 
 from pipeline.errors import PipelineError
-from pipeline.ingest import FileReport, expand_paths, ingest_paths
-from pipeline.queries.mail_filter import MailFilter
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.ingest.files import FileReport, expand_paths, ingest_paths
+from pipeline.rules.statuses import BOUNCE_CATEGORIES, MAIL_TYPES, RECIPIENT_KINDS, STATUS_KEYS
 from pipeline.settings import Settings
-from pipeline.statuses import BOUNCE_CATEGORIES, MAIL_TYPES, RECIPIENT_KINDS, STATUS_KEYS
 from pipeline.store import SnapshotReader
 
 _DB_OPTION = click.option(
@@ -118,8 +118,8 @@ def demo(db_path: Path | None, emails: int, seed: int, out_dir: Path, today: obj
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def watch(db_path: Path | None, settle: float, poll: float, folder: Path) -> None:
     """Ingest each file that lands in FOLDER; move it to processed/ or failed/."""
-    from pipeline.watch import stop_on_signals
-    from pipeline.watch import watch as watch_folder
+    from pipeline.ingest.watch import stop_on_signals
+    from pipeline.ingest.watch import watch as watch_folder
 
     settings = _settings(db_path)
     click.echo(f"watching {folder} → {settings.db_path} (Ctrl-C to stop)", err=True)
@@ -214,7 +214,7 @@ def _mail_filter(values: dict[str, Any]) -> MailFilter:
 @_filter_options
 def export(db_path: Path | None, format_key: str, out: Path | None, **criteria: Any) -> None:
     """Export every mail matching the filters (all of email_history without any)."""
-    from pipeline.export import bound_memory, export_file_name, export_mails
+    from pipeline.reports.export import bound_memory, export_file_name, export_mails
 
     settings = _settings(db_path)
     mail_filter = _mail_filter(criteria)
@@ -243,7 +243,11 @@ def session_proof(
     db_path: Path | None, session_id: str, format_key: str, lang: str | None, out: Path | None
 ) -> None:
     """Proof of sending of one session: each mail sent to each person invited, with its status."""
-    from pipeline.session_proof import load_session_proof, proof_file_name, write_proof
+    from pipeline.reports.session_proof.model import (
+        load_session_proof,
+        proof_file_name,
+        write_proof,
+    )
 
     settings = _settings(db_path)
     lang = lang or settings.language

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.ingest import FileReport, ingest_paths
+from pipeline.ingest.files import FileReport, ingest_paths
 from pipeline.settings import Settings
 
 # A missing translation fails the tests instead of falling back silently.

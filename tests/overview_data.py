@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipeline.ingest import ingest_paths
-from pipeline.periods import Period
+from pipeline.filters.periods import Period
+from pipeline.ingest.files import ingest_paths
 from pipeline.settings import Settings
 
 PARIS = ZoneInfo("Europe/Paris")

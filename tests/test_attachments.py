@@ -9,7 +9,7 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from pipeline.attachments import (
+from pipeline.mail.attachments import (
     AttachmentError,
     attachment_file,
     human_size,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.bounce_rules import BOUNCE_CATEGORIES, CATEGORISED_EVENTS, install_bounce_macros
-from pipeline.statuses import EVENTS
+from pipeline.rules.bounce_rules import BOUNCE_CATEGORIES, CATEGORISED_EVENTS, install_bounce_macros
+from pipeline.rules.statuses import EVENTS
 
 GMAIL_NO_SUCH_USER = (
     "smtp; 550-5.1.1 The email account that you tried to reach does not exist. Please try\n"

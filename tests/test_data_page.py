@@ -16,12 +16,12 @@ from eventgen import write_brevo_webhooks
 from freshness_data import brevo_events, every, send_log
 from streamlit.testing.v1 import AppTest
 
-from pipeline.ingest import ingest_paths
+from pipeline.ingest.files import ingest_paths
 from pipeline.queries.data_health import data_as_of
 from pipeline.settings import Settings
 from pipeline.store import open_writer
 from tests.conftest import DATA, DemoStore
-from ui.data_health import format_duration
+from ui.data.health import format_duration
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/data.py")

@@ -7,23 +7,30 @@ import datetime as dt
 
 import pytest
 
-from pipeline.alerts import alert_advice, alert_facts, alert_text, find_alerts, group_alerts
-from pipeline.deliverability import GUARDS, RATES, THRESHOLDS, crossed, enough_volume, thresholds_of
-from pipeline.formats import (
-    format_count,
-    format_percent,
-    format_points,
-    format_threshold,
-    rounds_to_no_change,
-)
-from pipeline.i18n import has_key
-from pipeline.periods import (
+from pipeline.filters.periods import (
     Period,
     anchor_day,
     auto_bucket,
     bucket_label,
     buckets,
     preset_period,
+)
+from pipeline.i18n import has_key
+from pipeline.i18n.numbers import (
+    format_count,
+    format_percent,
+    format_points,
+    format_threshold,
+    rounds_to_no_change,
+)
+from pipeline.reports.alerts import alert_advice, alert_facts, alert_text, find_alerts, group_alerts
+from pipeline.reports.deliverability import (
+    GUARDS,
+    RATES,
+    THRESHOLDS,
+    crossed,
+    enough_volume,
+    thresholds_of,
 )
 
 AUGUST = dt.date(2026, 8, 1)

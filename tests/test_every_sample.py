@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ingest_paths
+from pipeline.ingest.files import ingest_paths
 from pipeline.settings import Settings
 from tests.conftest import SAMPLES
 

@@ -18,8 +18,8 @@ from browser import download, grid_frame, streamlit_app, wait_until_idle
 from office import libreoffice_rows
 from playwright.sync_api import Page
 
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import count_mails
-from pipeline.queries.mail_filter import MailFilter
 from tests.conftest import DemoStore
 
 pytestmark = pytest.mark.browser

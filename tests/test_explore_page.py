@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import count_mails
-from pipeline.queries.mail_filter import MailFilter
 from tests.conftest import DemoStore
 
 ROOT = Path(__file__).resolve().parents[1]

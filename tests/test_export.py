@@ -18,16 +18,16 @@ import openpyxl
 import pytest
 
 from pipeline.errors import ExportError
-from pipeline.export import (
+from pipeline.filters.grid_sql import HISTORY_COLUMNS, grid_where
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.queries.history import count_mails
+from pipeline.reports.export import (
     CONTRACT_COLUMNS,
     FORMATS,
     export_command,
     export_file_name,
     export_mails,
 )
-from pipeline.queries.grid_sql import HISTORY_COLUMNS, grid_where
-from pipeline.queries.history import count_mails
-from pipeline.queries.mail_filter import MailFilter
 from tests.conftest import DATA, DemoStore
 from tests.history_rows import create_history
 from tests.office import libreoffice_rows
@@ -272,7 +272,7 @@ def test_a_write_that_fails_halfway_leaves_no_file_behind(traps, tmp_path, monke
         path.write_bytes(b"PK half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("pipeline.export.write_mails_xlsx", half_then_disk_full)
+    monkeypatch.setattr("pipeline.reports.export.write_mails_xlsx", half_then_disk_full)
     folder = tmp_path / "exports"
     folder.mkdir()
     with pytest.raises(ExportError, match="No space left on device"):

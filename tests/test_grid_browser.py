@@ -17,7 +17,7 @@ from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
 from history_rows import synthetic_history
 from playwright.sync_api import FrameLocator, Page
 
-from pipeline.statuses import STATUS_COLOURS as STATUS_COLORS
+from pipeline.rules.statuses import STATUS_COLOURS as STATUS_COLORS
 
 pytestmark = pytest.mark.browser
 

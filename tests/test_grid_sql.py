@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from history_rows import create_history
 
-from pipeline.queries.grid_sql import (
+from pipeline.filters.grid_sql import (
     HISTORY_COLUMNS,
     GridFilterError,
     grid_order,
@@ -268,6 +268,6 @@ def test_a_sort_direction_other_than_asc_or_desc_raises_a_grid_filter_error():
 
 
 def test_the_grid_sql_module_does_not_import_streamlit():
-    code = "import sys, pipeline.queries.grid_sql; print('streamlit' in sys.modules)"
+    code = "import sys, pipeline.filters.grid_sql; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -16,7 +16,7 @@ from history_rows import create_history
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from pipeline.queries.grid_sql import (
+from pipeline.filters.grid_sql import (
     HISTORY_COLUMNS,
     GridFilterError,
     grid_order,

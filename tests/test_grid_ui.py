@@ -10,12 +10,12 @@ import pytest
 from history_rows import synthetic_history
 from streamlit.testing.v1 import AppTest
 
+from pipeline.filters.grid_sql import HISTORY_COLUMNS, grid_where
 from pipeline.i18n import t as grid_t
-from pipeline.queries.grid_sql import HISTORY_COLUMNS, grid_where
-from pipeline.statuses import STATUS_COLOURS as STATUS_COLORS
-from ui.grid import GridState, component_key, default_height
-from ui.grid_config import grid_frame, grid_options
-from ui.grid_text import count_line, kind_labels, status_labels, type_labels
+from pipeline.rules.statuses import STATUS_COLOURS as STATUS_COLORS
+from ui.grid.config import grid_frame, grid_options
+from ui.grid.history_grid import GridState, component_key, default_height
+from ui.grid.text import count_line, kind_labels, status_labels, type_labels
 
 UTC = dt.UTC
 

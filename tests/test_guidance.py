@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from pipeline import i18n
-from pipeline.guidance import Guidance, customer_service_text, guidance
 from pipeline.i18n import LANGUAGES
-from pipeline.statuses import BOUNCE_CATEGORIES, STATUS_KEYS
+from pipeline.rules.statuses import BOUNCE_CATEGORIES, STATUS_KEYS
+from pipeline.support.guidance import Guidance, customer_service_text, guidance
 
 
 @pytest.fixture(autouse=True)

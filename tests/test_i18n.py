@@ -9,7 +9,7 @@ import pytest
 
 from pipeline import i18n
 from pipeline.i18n import LANGUAGES, labels, load_table, placeholders, t, t_strict
-from pipeline.statuses import BOUNCE_CATEGORIES, EVENTS, STATUS_KEYS
+from pipeline.rules.statuses import BOUNCE_CATEGORIES, EVENTS, STATUS_KEYS
 
 MAIL_TYPES = [
     "convocation",

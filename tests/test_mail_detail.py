@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.guidance import customer_service_text
 from pipeline.queries.mail_detail import load_mail, mail_events
+from pipeline.support.guidance import customer_service_text
 from tests.conftest import DemoStore
-from ui.mail_detail import REMOTE_IMAGES_KEY
-from ui.mail_facts import timeline_frame
+from ui.mail.detail import REMOTE_IMAGES_KEY
+from ui.mail.facts import timeline_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ import pytest
 from browser import grid_frame, streamlit_app, wait_until_idle
 from playwright.sync_api import FrameLocator, Page, expect
 
-from pipeline.ingest import ingest_paths
+from pipeline.ingest.files import ingest_paths
 from pipeline.settings import Settings
 from tests.conftest import DemoStore
 

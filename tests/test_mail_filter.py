@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import count_mails, history_rows
-from pipeline.queries.mail_filter import MailFilter
 from tests.conftest import DATA
 
 

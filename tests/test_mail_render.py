@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.mail_css import scrub_css
-from pipeline.mail_render import content_security_policy, render_mail, sanitize_fragment
+from pipeline.mail.css import scrub_css
+from pipeline.mail.render import content_security_policy, render_mail, sanitize_fragment
 
 REMOTE = re.compile(r"(https?:)?//[\w.-]+", re.I)
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.ingest import ingest_paths
+from pipeline.ingest.files import ingest_paths
 from pipeline.readers.mapped_csv import MappingError, load_mapping
 from tests.conftest import DATA
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.notes import (
+from pipeline.settings import Settings
+from pipeline.support.notes import (
     MAX_NOTE,
     NotesError,
     add_note,
@@ -18,7 +19,6 @@ from pipeline.notes import (
     latest_notes,
     notes_for,
 )
-from pipeline.settings import Settings
 
 UTC = dt.UTC
 

@@ -15,8 +15,8 @@ import pytest
 from browser import bar_traces, click_bar, streamlit_app, wait_until_idle
 from playwright.sync_api import Page
 
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import count_mails
-from pipeline.queries.mail_filter import MailFilter
 
 pytestmark = pytest.mark.browser
 

@@ -9,10 +9,9 @@ import json
 
 import pytest
 
-from pipeline.deliverability import NUMERATOR_FILTERS, RATES
-from pipeline.periods import Period, preset_period
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.filters.periods import Period, preset_period
 from pipeline.queries.history import count_mails
-from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.overview import (
     breakdown,
     counts,
@@ -22,12 +21,13 @@ from pipeline.queries.overview import (
     sessions_with_most_failures,
     volume_over_time,
 )
-from pipeline.statuses import STATUS_COLOURS
+from pipeline.reports.deliverability import NUMERATOR_FILTERS, RATES
+from pipeline.rules.statuses import STATUS_COLOURS
 from tests.conftest import DemoStore
-from ui.breakdown_charts import breakdown_bars
-from ui.charts import status_bars, volume_bars
-from ui.drill import explore_query_params, segment_from_point
-from ui.rate_charts import rate_lines
+from ui.overview.breakdown_charts import breakdown_bars
+from ui.overview.charts import status_bars, volume_bars
+from ui.overview.drill import explore_query_params, segment_from_point
+from ui.overview.rate_charts import rate_lines
 
 BASE = MailFilter(recipient_kinds=("learner", "client"))
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.deliverability import RATES
-from pipeline.formats import format_change, format_count, format_percent, format_points
-from pipeline.periods import preset_period
-from pipeline.queries.mail_filter import MailFilter
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.filters.periods import preset_period
+from pipeline.i18n.numbers import format_change, format_count, format_percent, format_points
 from pipeline.queries.overview import counts, data_days, in_period
+from pipeline.reports.deliverability import RATES
 from tests.conftest import DemoStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,9 @@ import datetime as dt
 
 import pytest
 
-from pipeline.deliverability import RATES
-from pipeline.periods import Period
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.filters.periods import Period
 from pipeline.queries.history import count_mails, history_rows
-from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.overview import (
     OTHER,
     breakdown,
@@ -22,6 +21,7 @@ from pipeline.queries.overview import (
     sessions_with_most_failures,
     volume_over_time,
 )
+from pipeline.reports.deliverability import RATES
 from tests import overview_data
 from tests.overview_data import PERIOD
 

@@ -24,11 +24,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.ingest import ingest_file
+from pipeline.ingest.files import ingest_file
 from pipeline.readers import READERS, ReaderSpec
 from pipeline.readers.mapped_csv import load_mapping
+from pipeline.rules.sql_files import install_macros
 from pipeline.settings import Settings
-from pipeline.sqlfiles import install_macros
 from pipeline.store import open_writer
 from tests.conftest import DATA, SAMPLES
 

@@ -10,7 +10,7 @@ import io
 import pytest
 
 from pipeline.i18n import has_key
-from pipeline.ingest_reasons import format_label, reject_reason, run_message, run_status
+from pipeline.ingest.messages import format_label, reject_reason, run_message, run_status
 from pipeline.queries.rejects import (
     RejectFilter,
     count_rejects,

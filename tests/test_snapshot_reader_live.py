@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ingest_paths
+from pipeline.ingest.files import ingest_paths
 from pipeline.store import SnapshotReader
 from tests.conftest import DATA
 from tests.eventgen import write_brevo_webhooks, write_send_log

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline.ingest import ingest_paths
+from pipeline.ingest.files import ingest_paths
 from pipeline.settings import Settings
 from pipeline.store import open_writer
 

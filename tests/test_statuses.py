@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from pipeline.statuses import STATUS_COLOURS, STATUS_KEYS, STATUSES, status_label
+from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, STATUSES, status_label
 
 
 def _luminance(colour: str) -> float:

@@ -11,11 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support_store import Mail, write_store
 
-from pipeline.notes import Note, add_note, notes_for
+from pipeline.support.notes import Note, add_note, notes_for
 from tests.conftest import DemoStore
-from ui.address_focus import note_html
-from ui.grid import component_key
-from ui.shell import Page
+from ui.app.shell import Page
+from ui.failed.address_focus import note_html
+from ui.grid.history_grid import component_key
 
 ROOT = Path(__file__).resolve().parents[1]
 

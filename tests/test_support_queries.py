@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from support_store import Mail, write_store
 
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.contacts import (
     contact_identity,
     contact_of_mail,
@@ -25,7 +26,6 @@ from pipeline.queries.failures import (
     with_advice,
 )
 from pipeline.queries.history import count_mails
-from pipeline.queries.mail_filter import MailFilter
 from pipeline.queries.sessions import (
     session_list,
     session_of_mail,

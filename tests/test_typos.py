@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import i18n
-from pipeline.typos import (
+from pipeline.support.typos import (
     KNOWN_DOMAINS,
     is_valid_address,
     suggest_address,

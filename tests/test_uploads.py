@@ -14,10 +14,10 @@ import pytest
 from freshness_data import brevo_events, every, send_log
 
 from pipeline.errors import StoreBusyError
-from pipeline.ingest import ingest_paths
-from pipeline.ingest_job import IngestJob
+from pipeline.ingest.files import ingest_paths
+from pipeline.ingest.job import IngestJob
+from pipeline.ingest.uploads import UPLOADS, new_upload_folder, safe_file_name, save_uploads
 from pipeline.store import open_writer
-from pipeline.uploads import UPLOADS, new_upload_folder, safe_file_name, save_uploads
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.statuses import FAILED_STATUSES, RECIPIENT_KINDS
+from pipeline.rules.statuses import FAILED_STATUSES, RECIPIENT_KINDS
 
 MAX_SEARCH_WORDS = 6
 MAX_WORD = 100

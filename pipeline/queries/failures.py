@@ -15,11 +15,11 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from pipeline.guidance import guidance
+from pipeline.filters.mail_filter import MailFilter
 from pipeline.i18n import t
-from pipeline.queries.mail_filter import MailFilter
-from pipeline.statuses import FAILED_STATUSES
-from pipeline.typos import is_valid_address, suggest_address
+from pipeline.rules.statuses import FAILED_STATUSES
+from pipeline.support.guidance import guidance
+from pipeline.support.typos import is_valid_address, suggest_address
 
 DEFAULT_PERIOD_DAYS = 30
 

@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.queries.mail_filter import MailFilter
+from pipeline.filters.mail_filter import MailFilter
 
 # What the history grid and its detail link need of each mail.
 GRID_FIELDS = (

@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.attachments import Attachment, parse_attachments
+from pipeline.mail.attachments import Attachment, parse_attachments
 
 # email_history's columns, plus what the send log and the status table know beyond the contract.
 _MAIL_SQL = """

@@ -2,8 +2,8 @@
 slice, month by month; and the exact filter behind every number, for the drill-down to Explore.
 
 Every count comes from one SQL select list, COUNTS, whose names are those of
-pipeline.deliverability (which divides them); the status columns let a chart stack them. Each
-function is one query over `email_history` narrowed by a MailFilter, values bound as
+pipeline.reports.deliverability (which divides them); the status columns let a chart stack them.
+Each function is one query over `email_history` narrowed by a MailFilter, values bound as
 parameters; dimensions and buckets come from whitelists. No Streamlit here.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.alerts import Alert
-from pipeline.deliverability import COUNT_NAMES, NUMERATOR_FILTERS
-from pipeline.periods import Bucket, Period, bucket_start, buckets
-from pipeline.queries.mail_filter import MailFilter
-from pipeline.statuses import RECIPIENT_KINDS, STATUS_KEYS
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.filters.periods import Bucket, Period, bucket_start, buckets
+from pipeline.reports.alerts import Alert
+from pipeline.reports.deliverability import COUNT_NAMES, NUMERATOR_FILTERS
+from pipeline.rules.statuses import RECIPIENT_KINDS, STATUS_KEYS
 
 _SETTLED = "('delivered', 'opened', 'undeliverable', 'send_error')"
 _HUMAN_OPEN = "(open_count > 0 OR click_count > 0)"

@@ -1,7 +1,7 @@
 """The input records an ingest refused: which ones match a filter, and their export as CSV.
 
 Every refused record keeps its file, line, the reason (in English, as the pipeline wrote it) and
-its raw text. Reasons are translated through `pipeline.ingest_reasons`; the text filter matches
+its raw text. Reasons are translated through `pipeline.ingest.messages`; the text filter matches
 the file, the raw text and the reason in English as well as in the reader's language. The CSV
 export streams from DuckDB (never the whole slice in memory) with spreadsheet formulas made
 inert. No Streamlit here; nothing is written to the store.
@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from pipeline.i18n import t
-from pipeline.ingest_reasons import reject_reason
+from pipeline.ingest.messages import reject_reason
 
 CsvDialect = Literal["excel_fr", "rfc4180"]
 MAX_TEXT = 200

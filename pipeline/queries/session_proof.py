@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from pipeline.statuses import MAIL_TYPES, RECIPIENT_KINDS
+from pipeline.rules.statuses import MAIL_TYPES, RECIPIENT_KINDS
 
 
 @dataclass(frozen=True)

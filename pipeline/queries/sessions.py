@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipeline.queries.mail_filter import MailFilter
-from pipeline.statuses import FAILED_STATUSES
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.rules.statuses import FAILED_STATUSES
 
 _FAILED = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
 

@@ -69,7 +69,7 @@ _EXPORT_LABELS = """
     ) AS brevo_label(label, event, bounce_kind, is_machine_open)
 """
 
-# Brevo's failure classification is its event name (see pipeline/sql/bounce_rules.sql).
+# Brevo's failure classification is its event name (see pipeline/rules/sql/bounce_rules.sql).
 _FAILURES = "('hard_bounce','soft_bounce','blocked','invalid_email','invalid','error','deferred')"
 
 WEBHOOK_SQL = f"""

@@ -40,7 +40,7 @@ _EVENT_WITH_TYPE = """
          ELSE sg_event.event END
 """
 
-# Where SendGrid classifies a failure, as pipeline/sql/bounce_rules.sql expects it.
+# Where SendGrid classifies a failure, as pipeline/rules/sql/bounce_rules.sql expects it.
 _PROVIDER_CLASS = """
     CASE
         WHEN sg_event.event = 'rejected' THEN 'dropped/' || COALESCE(reason_text, '')

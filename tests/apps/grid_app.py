@@ -19,16 +19,16 @@ sys.path[:0] = [str(TESTS), str(TESTS.parent)]
 
 from history_rows import STATUSES, create_history, synthetic_history  # noqa: E402
 
-from pipeline.queries.grid_sql import (  # noqa: E402
+from pipeline.filters.grid_sql import (  # noqa: E402
     HISTORY_COLUMNS,
     GridFilterError,
     grid_order,
     grid_where,
     with_labels,
 )
-from ui.grid import grid_state, history_grid  # noqa: E402
-from ui.grid_text import kind_labels, type_labels  # noqa: E402
-from ui.grid_text import status_labels as _status_labels  # noqa: E402
+from ui.grid.history_grid import grid_state, history_grid  # noqa: E402
+from ui.grid.text import kind_labels, type_labels  # noqa: E402
+from ui.grid.text import status_labels as _status_labels  # noqa: E402
 
 KEY = "history"
 FIELDS = ("send_id, requested_at, email_type, recipient_name, recipient_email, "

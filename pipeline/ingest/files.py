@@ -1,0 +1,217 @@
+"""Ingesting files into the store: the checklist every file goes through.
+
+    detect → read & stage → validate → merge → refresh statuses → record the run
+
+Each file is one transaction: it is recorded as ingested only with everything it loaded, and a
+file refused as a whole changes nothing but the ingest history. All files of one call share one
+writer session, published when the last file is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from pipeline.errors import InputFileError, PipelineError, StoreError
+from pipeline.ingest.merge import merge_events, merge_sends, refresh_touched_mails
+from pipeline.ingest.runs import (
+    FileReport,
+    earlier_ingest_of,
+    file_sha256,
+    next_run_id,
+    record_rejects,
+    record_run,
+)
+from pipeline.ingest.stage import stage_file
+from pipeline.readers import READERS, ReaderSpec
+from pipeline.readers.detect import detect_format
+from pipeline.readers.mapped_csv import MappingError, load_mapping
+from pipeline.rules.sql_files import install_macros
+from pipeline.settings import Settings
+from pipeline.store import Writer, open_writer
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[FileReport], None]
+
+
+def ingest_paths(
+    paths: Iterable[Path | str],
+    settings: Settings,
+    *,
+    readers: tuple[ReaderSpec, ...] = READERS,
+    mapping: Path | str | None = None,
+    on_file: Progress | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> list[FileReport]:
+    """Ingest files and folders (recursively) into the store named by `settings`.
+
+    `mapping` names a column mapping file (TOML, docs/mappings.md): CSV files that have its
+    columns are read through it, before any built-in reader is tried. A mapping that cannot be
+    used raises MappingError before anything is ingested. `on_file` is called with each file's
+    report as soon as it is done; `on_wait` once, if another ingest holds the store and this one
+    queues behind it (StoreBusyError after `settings.writer_wait_seconds`).
+    """
+    if mapping is not None:
+        readers = (load_mapping(mapping), *readers)
+    files = list(expand_paths(paths))
+    reports: list[FileReport] = []
+    with open_writer(settings, on_wait=on_wait) as writer:
+        install_macros(writer.con)
+        for path in files:
+            report = ingest_file(writer, path, readers=readers)
+            reports.append(report)
+            if on_file:
+                on_file(report)
+    return reports
+
+
+def expand_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Files as given, and the files under folders (sorted, hidden ones skipped)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden:
+                    yield child
+        else:
+            yield path
+
+
+def ingest_file(
+    writer: Writer, path: Path, *, readers: tuple[ReaderSpec, ...] = READERS
+) -> FileReport:
+    """Ingest one file in its own transaction; never raises for a bad file, only reports it."""
+    con = writer.con
+    writer.announce(path)
+    started_at = dt.datetime.now(dt.UTC)
+    try:
+        sha256, size = file_sha256(path), path.stat().st_size
+    except OSError as e:
+        return _refuse(con, path, f"cannot be read: {e.strerror or e}", started_at)
+    earlier = earlier_ingest_of(con, sha256)
+    if earlier:
+        return _record_duplicate_file(con, path, sha256, size, earlier, started_at)
+    try:
+        spec = detect_format(path, readers)
+        return _ingest_in_transaction(con, path, spec, sha256, size, started_at)
+    except InputFileError as e:
+        return _refuse(con, path, e.problem, started_at, sha256=sha256, size=size)
+    except duckdb.Error as e:
+        log.exception("ingest of %s failed", path)
+        raise StoreError(f"{path}: the database refused the ingest: {e}") from e
+
+
+def _ingest_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: ReaderSpec,
+    sha256: str,
+    size: int,
+    started_at: dt.datetime,
+) -> FileReport:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_id = next_run_id(con)
+        staged = stage_file(con, path, spec)
+        if spec.kind == "events":
+            merged = merge_events(con, run_id, str(path))
+        else:
+            merged = merge_sends(con, run_id, str(path))
+        changed = refresh_touched_mails(con)
+        report = FileReport(
+            path=str(path),
+            status="completed",
+            format=spec.name,
+            records_read=staged.records_read,
+            records_loaded=merged.loaded,
+            records_duplicate=merged.duplicates,
+            records_rejected=staged.records_rejected + merged.rejected_in_merge,
+            unknown_events=staged.unknown_events,
+            mails_changed=changed,
+            message=_summary_message(staged.unknown_events, merged.loaded, merged.duplicates),
+            run_id=run_id,
+        )
+        record_run(con, report, run_id=run_id, sha256=sha256, size=size, started_at=started_at)
+        record_rejects(con, run_id, str(path))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    log.info("%s: %s", path, report)
+    return report
+
+
+def _summary_message(unknown: int, loaded: int, duplicates: int) -> str | None:
+    notes = []
+    if unknown:
+        notes.append(f"{unknown} event(s) with an unrecognised name kept as 'unknown'")
+    if duplicates and not loaded:
+        notes.append("every record was already in the store: nothing changed")
+    return "; ".join(notes) or None
+
+
+def _record_duplicate_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    sha256: str,
+    size: int,
+    earlier: tuple[int, str, str],
+    started_at: dt.datetime,
+) -> FileReport:
+    run_id, earlier_path, when = earlier
+    report = FileReport(
+        path=str(path),
+        status="duplicate_file",
+        message=f"identical to {earlier_path}, ingested in run {run_id} on {when}: nothing changed",
+    )
+    _record_alone(con, report, sha256, size, started_at)
+    return report
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    problem: str,
+    started_at: dt.datetime,
+    *,
+    sha256: str | None = None,
+    size: int | None = None,
+) -> FileReport:
+    report = FileReport(path=str(path), status="refused", message=problem)
+    _record_alone(con, report, sha256, size, started_at)
+    log.warning("%s refused: %s", path, problem)
+    return report
+
+
+def _record_alone(
+    con: duckdb.DuckDBPyConnection,
+    report: FileReport,
+    sha256: str | None,
+    size: int | None,
+    started_at: dt.datetime,
+) -> FileReport:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_id = next_run_id(con)
+        record_run(con, report, run_id=run_id, sha256=sha256, size=size, started_at=started_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return report
+
+
+__all__ = [
+    "FileReport",
+    "MappingError",
+    "PipelineError",
+    "expand_paths",
+    "ingest_file",
+    "ingest_paths",
+]

@@ -1,0 +1,172 @@
+"""Merging staged records into the store, and recomputing the mails they touched.
+
+Events already in the store (the same provider event id, or the same content when one side has
+no id) are counted as duplicates and not inserted again. A send log record replaces an earlier
+one with the same send_id only when its content differs. Then the status rules run on the mails
+whose events or send records changed, and only on those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from pipeline.rules.sql_files import run_sql_file
+
+_EVENT_COLUMNS = (
+    "event_id, content_key, provider, provider_message_id, message_key, recipient_email, "
+    "mail_recipient, event_at, raw_event, event, bounce_kind, is_machine_open, reason, smtp_code, "
+    "enhanced_code, provider_class, bounce_category, subject, sender_email, url, "
+    "provider_event_id, ingest_run_id, source_file, source_line"
+)
+
+_SEND_COLUMNS = (
+    "send_id, requested_at, provider, provider_message_id, message_key, session_id, "
+    "session_name, session_place, session_start, session_end, opportunity_id, email_type, "
+    "sender_email, recipient_email, recipient_name, recipient_kind, contact_id, subject, "
+    "body_html, body_text, attachments, attachment_count, content_hash, ingest_run_id, "
+    "source_file, source_line"
+)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What a merge changed."""
+
+    loaded: int
+    duplicates: int
+    rejected_in_merge: int = 0
+
+
+def merge_events(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Merged:
+    """Insert the staged events the store does not have yet; note their mails as touched."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stage_new AS
+        WITH unique_in_file AS (
+            SELECT * FROM stage_events
+            QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line) = 1
+        )
+        SELECT u.* FROM unique_in_file AS u
+        WHERE NOT EXISTS (SELECT 1 FROM events AS e WHERE e.event_id = u.event_id)
+          AND NOT EXISTS (
+              SELECT 1 FROM events AS e
+              WHERE e.content_key = u.content_key
+                AND (e.provider_event_id IS NULL OR u.provider_event_id IS NULL))
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO events ({_EVENT_COLUMNS})
+        SELECT event_id, content_key, provider, provider_message_id, message_key, recipient_email,
+               recipient_email, event_at, raw_event, event, bounce_kind, is_machine_open, reason,
+               smtp_code, enhanced_code, provider_class, bounce_category, subject, sender_email,
+               url, provider_event_id, ?, ?, line
+        FROM stage_new
+        """,
+        [run_id, source],
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE touched_keys AS "
+        "SELECT DISTINCT provider, message_key FROM stage_new"
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_sends (send_id VARCHAR)")
+    loaded = _count(con, "SELECT count(*) FROM stage_new")
+    return Merged(
+        loaded=loaded, duplicates=_count(con, "SELECT count(*) FROM stage_events") - loaded
+    )
+
+
+def merge_sends(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Merged:
+    """Insert new send records, replace changed ones, count identical ones as duplicates."""
+    _reject_conflicting_send_ids(con)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stage_changed AS
+        SELECT u.* FROM stage_sends_unique AS u
+        LEFT JOIN sends AS s USING (send_id)
+        WHERE s.send_id IS NULL OR s.content_hash <> u.content_hash
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE touched_keys AS
+        SELECT DISTINCT provider, message_key FROM (
+            SELECT provider, message_key FROM stage_changed
+            UNION ALL
+            SELECT s.provider, s.message_key FROM sends AS s
+            JOIN stage_changed USING (send_id)
+        ) WHERE message_key IS NOT NULL
+        """
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE touched_sends AS SELECT send_id FROM stage_changed")
+    con.execute("DELETE FROM sends WHERE send_id IN (SELECT send_id FROM stage_changed)")
+    con.execute(
+        f"""
+        INSERT INTO sends ({_SEND_COLUMNS})
+        SELECT send_id, requested_at, provider, provider_message_id, message_key, session_id,
+               session_name, session_place, session_start, session_end, opportunity_id,
+               email_type, sender_email, recipient_email, recipient_name, recipient_kind,
+               contact_id, subject, body_html, body_text, attachments, attachment_count,
+               content_hash, ?, ?, line
+        FROM stage_changed
+        """,
+        [run_id, source],
+    )
+    loaded = _count(con, "SELECT count(*) FROM stage_changed")
+    unique = _count(con, "SELECT count(*) FROM stage_sends_unique")
+    in_file_dups = _count(con, "SELECT count(*) FROM stage_sends") - unique
+    conflicts = _count(con, "SELECT count(*) FROM send_conflicts")
+    return Merged(
+        loaded=loaded,
+        duplicates=unique - loaded + in_file_dups - conflicts,
+        rejected_in_merge=conflicts,
+    )
+
+
+def refresh_touched_mails(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-apply the status rules to the touched mails; returns how many changed status."""
+    run_sql_file(con, "refresh_mails.sql")
+    run_sql_file(con, "status_rules.sql")
+    return _count(
+        con,
+        """
+        SELECT count(*) FROM mail_status AS m
+        JOIN mail_candidates USING (mail_id)
+        LEFT JOIN previous_status AS p USING (mail_id)
+        WHERE p.status IS DISTINCT FROM m.status
+        """,
+    )
+
+
+def _reject_conflicting_send_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """A send_id used twice in one file with different content: the later records are refused."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE send_conflicts AS
+        WITH ranked AS (
+            SELECT line, raw, send_id, content_hash,
+                   first_value(line) OVER w AS first_line,
+                   first_value(content_hash) OVER w AS first_hash
+            FROM stage_sends
+            WINDOW w AS (PARTITION BY send_id ORDER BY line)
+        )
+        SELECT line, raw, 'send_id ' || quoted(send_id) || ' is already used at line '
+               || first_line || ' of this file with other content' AS reason
+        FROM ranked WHERE content_hash <> first_hash
+        """
+    )
+    con.execute("INSERT INTO stage_rejects SELECT line, raw, reason FROM send_conflicts")
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stage_sends_unique AS
+        SELECT * FROM stage_sends
+        QUALIFY row_number() OVER (PARTITION BY send_id ORDER BY line) = 1
+        """
+    )
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,300 @@
+"""Staging: read one file into temp tables, convert it with its reader's SQL, validate it.
+
+After `stage_file`, the connection holds `stage_events` (provider events, normalised) or
+`stage_sends` (send-log records), and `stage_rejects(line, raw, reason)` for every record that
+could not be used. Nothing here touches the store's own tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.errors import InputFileError
+from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
+from pipeline.readers.records import csv_layout, csv_records, json_records
+from pipeline.rules.sql_files import run_sql_file
+from pipeline.support.typos import is_valid_address
+
+log = logging.getLogger(__name__)
+
+# Events dated outside this window come from a misread time (seconds taken for milliseconds).
+_PLAUSIBLE_FROM = "2000-01-01"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What staging found in one file."""
+
+    records_read: int
+    records_rejected: int
+    unknown_events: int
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> Staged:
+    """Read → convert → validate one file into the stage_* temp tables."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE stage_rejects (line BIGINT, raw VARCHAR, reason VARCHAR)"
+    )
+    _load_raw(con, path, spec)
+    if spec.prepare is not None:
+        spec.prepare(con)
+    columns = EVENT_COLUMNS if spec.kind == "events" else SEND_COLUMNS
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE staged AS "
+        f"SELECT {', '.join(columns)} FROM ({spec.stage_sql})"
+    )
+    if spec.kind == "events":
+        _validate_events(con)
+        run_sql_file(con, "normalize_events.sql")
+        unknown = _count(con, "SELECT count(*) FROM stage_valid WHERE event IS NULL")
+    else:
+        _validate_sends(con)
+        unknown = 0
+    read = _count(con, "SELECT count(*) FROM staged") + _count(
+        con, "SELECT count(*) FROM raw_rejects"
+    )
+    rejected = _count(con, "SELECT count(*) FROM stage_rejects")
+    log.info("%s: %d records read, %d refused", path.name, read, rejected)
+    return Staged(records_read=read, records_rejected=rejected, unknown_events=unknown)
+
+
+# --- reading raw records -------------------------------------------------------------------
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
+    """Fill raw_docs / raw_csv / raw_rows, and raw_rejects for records unusable as such."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_rejects (line BIGINT, raw VARCHAR, reason VARCHAR)"
+    )
+    if spec.container == "json":
+        _load_json(con, path)
+    elif spec.container == "csv":
+        _load_csv(con, path, spec)
+    else:
+        _load_parquet(con, path, spec)
+    con.execute("INSERT INTO stage_rejects SELECT line, raw, reason FROM raw_rejects")
+
+
+def _load_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_json (line BIGINT, raw VARCHAR, error VARCHAR)")
+    _append_chunks(con, "raw_json", json_records(path))
+    _explain_invalid_json(con)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE raw_docs AS
+        WITH parsed AS (
+            SELECT line, raw, CAST(raw AS JSON) AS doc FROM raw_json
+            WHERE error IS NULL AND json_valid(raw)
+        ),
+        elements AS (
+            SELECT line, CAST(elem AS VARCHAR) AS raw, elem AS doc
+            FROM parsed, unnest(CAST(json_extract(doc, '$[*]') AS JSON[])) AS t(elem)
+            WHERE json_type(parsed.doc) = 'ARRAY'
+            UNION ALL
+            SELECT line, raw, doc FROM parsed WHERE json_type(doc) <> 'ARRAY'
+        )
+        SELECT * FROM elements
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO raw_rejects
+        SELECT line, raw, 'expected a JSON object, found ' || lower(json_type(doc)) FROM raw_docs
+        WHERE json_type(doc) <> 'OBJECT'
+        """
+    )
+    con.execute("DELETE FROM raw_docs WHERE json_type(doc) <> 'OBJECT'")
+
+
+def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
+    """Python's decoder names the problem where DuckDB only says 'invalid'; few lines get here."""
+    bad = con.execute(
+        "SELECT line, raw, error FROM raw_json WHERE error IS NOT NULL OR NOT json_valid(raw)"
+    ).fetchall()
+    rows = []
+    for line, raw, error in bad:
+        if error is None:
+            try:
+                json.loads(raw)
+                error = "invalid JSON"
+            except ValueError as e:
+                error = f"invalid JSON: {e}"
+        rows.append((line, raw, error))
+    if rows:
+        con.executemany("INSERT INTO raw_rejects VALUES (?, ?, ?)", rows)
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
+    layout = csv_layout(path, spec.delimiter, spec.encoding)
+    header = [name.lower() for name in layout.header]
+    _require_columns(path, spec, header)
+    width = len(header)
+    con.execute("DROP TABLE IF EXISTS raw_csv")
+    first = True
+    for chunk in csv_records(path, layout):
+        chunk = chunk.rename_columns([c.lower() for c in chunk.column_names])
+        if first:
+            con.register("first_chunk", chunk)
+            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM first_chunk LIMIT 0")
+            con.unregister("first_chunk")
+            first = False
+        _append_chunks(con, "raw_csv", [chunk])
+    if first:
+        raise InputFileError(path, "the file has a header but no records")
+    con.execute(
+        f"""
+        INSERT INTO raw_rejects
+        SELECT line, raw, 'expected {width} fields as in the header, found ' || field_count
+        FROM raw_csv WHERE field_count <> {width}
+        """
+    )
+    con.execute(f"DELETE FROM raw_csv WHERE field_count <> {width}")
+    _add_missing_columns(con, "raw_csv", spec, header)
+
+
+def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE raw_rows AS
+            SELECT file_row_number + 1 AS line, CAST(to_json(p) AS VARCHAR) AS raw, p.*
+            FROM read_parquet(?, file_row_number = true) AS p
+            """,
+            [str(path)],
+        )
+    except duckdb.Error as e:
+        raise InputFileError(path, f"unreadable Parquet file: {e}") from e
+    header = [r[0].lower() for r in con.execute("DESCRIBE raw_rows").fetchall()]
+    _require_columns(path, spec, header)
+    _add_missing_columns(con, "raw_rows", spec, header)
+
+
+def _require_columns(path: Path, spec: ReaderSpec, header: list[str]) -> None:
+    missing = [c for c in spec.required_columns if c not in header]
+    if missing:
+        raise InputFileError(
+            path,
+            f"{spec.label}: missing required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(header)})",
+        )
+
+
+def _add_missing_columns(
+    con: duckdb.DuckDBPyConnection, table: str, spec: ReaderSpec, header: list[str]
+) -> None:
+    for column in spec.optional_columns:
+        if column not in header:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" VARCHAR')
+
+
+def _append_chunks(con: duckdb.DuckDBPyConnection, table: str, chunks: Iterable[pa.Table]) -> None:
+    for chunk in chunks:
+        con.register("incoming_chunk", chunk)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM incoming_chunk")
+        finally:
+            con.unregister("incoming_chunk")
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _validate_events(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE stage_checked AS
+        SELECT *, CASE
+            WHEN message_key IS NULL THEN 'no message id'
+            WHEN time_text IS NULL THEN 'no event time'
+            WHEN event_at IS NULL THEN 'unreadable event time ' || quoted(time_text)
+            WHEN event_at < TIMESTAMPTZ '{_PLAUSIBLE_FROM}' OR event_at > now() + INTERVAL 2 DAY
+                THEN 'implausible event time ' || quoted(time_text) || ' (' || event_at || ')'
+            WHEN raw_event IS NULL OR trim(raw_event) = '' THEN 'no event name'
+        END AS reject_reason
+        FROM staged
+        """
+    )
+    _split_checked(con)
+
+
+def _validate_sends(con: duckdb.DuckDBPyConnection) -> None:
+    _register_invalid_addresses(con)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stage_checked AS
+        SELECT s.*, CASE
+            WHEN s.send_id IS NULL THEN 'missing send_id'
+            WHEN s.requested_text IS NULL THEN 'missing requested_at'
+            WHEN s.requested_at IS NULL THEN 'unreadable requested_at ' || quoted(s.requested_text)
+                || ' (expected ISO-8601 or dd/mm/yyyy hh:mm)'
+            WHEN s.provider IS NULL THEN 'missing provider'
+            WHEN s.recipient_email IS NULL THEN 'missing recipient_email'
+            WHEN bad.problem IS NOT NULL
+                THEN 'malformed recipient_email ' || quoted(s.recipient_email) || ': '
+                || bad.problem
+            WHEN s.recipient_kind_text IS NOT NULL AND s.recipient_kind IS NULL
+                THEN 'unknown recipient_kind ' || quoted(s.recipient_kind_text)
+                || ' (expected learner, client, company or trainer)'
+            WHEN s.attachments_text IS NOT NULL AND s.attachments IS NULL
+                THEN 'attachments is not a JSON list of {filename, content_type, size_bytes, '
+                || 'sha256, path}'
+        END AS reject_reason
+        FROM staged AS s
+        LEFT JOIN invalid_addresses AS bad ON bad.address = s.recipient_email
+        """
+    )
+    _split_checked(con)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stage_sends AS
+        SELECT * EXCLUDE (requested_text, provider_text, recipient_kind_text, attachments_text),
+               COALESCE(json_array_length(attachments), 0) AS attachment_count,
+               md5(CAST(to_json(struct_pack(send_id, requested_at, provider, provider_message_id,
+                   session_id, session_name, session_place, session_start, session_end,
+                   opportunity_id, email_type, sender_email, recipient_email, recipient_name,
+                   recipient_kind, contact_id, subject, body_html, body_text, attachments))
+                   AS VARCHAR)) AS content_hash
+        FROM stage_valid
+        """
+    )
+
+
+def _split_checked(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "INSERT INTO stage_rejects SELECT line, raw, reject_reason FROM stage_checked "
+        "WHERE reject_reason IS NOT NULL"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE stage_valid AS SELECT * EXCLUDE (reject_reason) "
+        "FROM stage_checked WHERE reject_reason IS NULL"
+    )
+
+
+def _register_invalid_addresses(con: duckdb.DuckDBPyConnection) -> None:
+    """Validate each distinct address once, with the maintained validator."""
+    addresses = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT recipient_email FROM staged WHERE recipient_email IS NOT NULL"
+        ).fetchall()
+    ]
+    invalid = []
+    for address in addresses:
+        valid, problem = is_valid_address(address, "en")
+        if not valid:
+            invalid.append((address, problem))
+    con.execute("CREATE OR REPLACE TEMP TABLE invalid_addresses (address VARCHAR, problem VARCHAR)")
+    if invalid:
+        con.executemany("INSERT INTO invalid_addresses VALUES (?, ?)", invalid)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0

@@ -1,0 +1,2 @@
+"""What leaves the store as a document: deliverability figures and warnings, exports, the
+session proof of sending."""

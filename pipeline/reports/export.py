@@ -1,0 +1,286 @@
+"""Exports of a slice of `email_history`: CSV for French Excel, RFC 4180 CSV, XLSX and Parquet.
+
+An export holds the whole slice that a MailFilter selects (and, from the Explore page, the
+grid's own header filters): the contract columns in contract order, oldest mail first. DuckDB
+streams CSV and Parquet with COPY; XLSX is written from batches of rows
+(pipeline.reports.export_xlsx). In CSV and XLSX, text that a spreadsheet would run as a formula is
+neutralised in SQL. A file is written beside its destination and renamed into place, so a failed
+export leaves nothing behind. This module runs queries and writes files; it never imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from pipeline.errors import ExportError
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.queries.history import mail_condition
+from pipeline.reports.export_xlsx import XLSX_MAX_ROWS, write_mails_xlsx
+
+ColumnKind = Literal["text", "time", "number", "boolean"]
+
+#: The data contract's `email_history` columns, in contract order, with what each holds.
+CONTRACT_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
+    ("send_id", "text"),
+    ("provider", "text"),
+    ("provider_message_id", "text"),
+    ("requested_at", "time"),
+    ("session_id", "text"),
+    ("session_name", "text"),
+    ("opportunity_id", "text"),
+    ("email_type", "text"),
+    ("sender_email", "text"),
+    ("recipient_email", "text"),
+    ("recipient_domain", "text"),
+    ("recipient_name", "text"),
+    ("recipient_kind", "text"),
+    ("contact_id", "text"),
+    ("subject", "text"),
+    ("attachment_count", "number"),
+    ("status", "text"),
+    ("status_at", "time"),
+    ("delivered_at", "time"),
+    ("first_opened_at", "time"),
+    ("open_count", "number"),
+    ("machine_open_count", "number"),
+    ("click_count", "number"),
+    ("complained", "boolean"),
+    ("unsubscribed", "boolean"),
+    ("last_reason", "text"),
+    ("smtp_code", "text"),
+    ("bounce_category", "text"),
+    ("has_send_log", "boolean"),
+)
+EXPORT_ORDER = "requested_at NULLS LAST, send_id"
+#: What DuckDB may hold in memory during an export when bound_memory() is used; beyond it the
+#: sort and the join of the email_history view spill to a temporary folder.
+EXPORT_MEMORY_LIMIT = "1GB"
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+_INERT_SQL = (
+    "CASE WHEN left({c}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN '''' || {c} ELSE {c} END"
+)
+_EXCEL_TIME = "%d/%m/%Y %H:%M:%S"  # local time, as French Excel reads a date
+_ISO_TIME = "%Y-%m-%dT%H:%M:%S%z"  # ISO 8601 with the offset: 2026-03-01T14:05:00+01
+_BOM = "\ufeff"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One export format: its CLI name, file extension, MIME type and what it is for."""
+
+    key: str
+    extension: str
+    mime: str
+    description: str
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.key: f
+    for f in (
+        ExportFormat(
+            "csv-excel",
+            "csv",
+            "text/csv",
+            "CSV for French Excel: UTF-8 with BOM, ';' separator, CRLF, local dd/mm/yyyy times",
+        ),
+        ExportFormat(
+            "csv", "csv", "text/csv", "RFC 4180 CSV: UTF-8, ',' separator, CRLF, ISO 8601 times"
+        ),
+        ExportFormat(
+            "xlsx",
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Excel workbook: real dates, bold frozen header with filters",
+        ),
+        ExportFormat(
+            "parquet",
+            "parquet",
+            "application/vnd.apache.parquet",
+            "Parquet: typed columns, times in UTC, nothing altered",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path
+    format: ExportFormat
+    rows: int
+    size_bytes: int
+
+
+def export_file_name(mail_filter: MailFilter, format_key: str) -> str:
+    """`mailtrail_undeliverable_2026-03-01_2026-03-31.csv`: the file name says what it holds."""
+    return f"mailtrail_{mail_filter.slug()}.{export_format(format_key).extension}"
+
+
+def export_format(format_key: str) -> ExportFormat:
+    """The format named `format_key` (csv, csv-excel, xlsx, parquet)."""
+    try:
+        return FORMATS[format_key]
+    except KeyError:
+        raise ExportError(
+            f"unknown export format {format_key!r}: choose one of {', '.join(FORMATS)}"
+        ) from None
+
+
+def export_mails(
+    con: duckdb.DuckDBPyConnection,
+    mail_filter: MailFilter,
+    format_key: str,
+    out: Path | str,
+    *,
+    grid_condition: tuple[str, Sequence[Any]] | None = None,
+) -> ExportResult:
+    """Write every mail of the slice to `out` in the format `format_key`; return what was written.
+
+    Raises ExportError when no mail matches, when the slice is too large for the format, or
+    when the file cannot be written. Times are in the connection's TimeZone (CSV, XLSX).
+    """
+    spec = export_format(format_key)
+    out = Path(out)
+    where, params = mail_condition(mail_filter, grid_condition)
+    try:
+        rows = _count(con, where, params)
+    except duckdb.Error as e:
+        raise ExportError(f"cannot read the mails to export: {e}") from e
+    if rows == 0:
+        raise ExportError("no mail matches these filters: nothing to export")
+    if spec.key == "xlsx" and rows > XLSX_MAX_ROWS:
+        raise ExportError(
+            f"{rows:,} mails do not fit in an Excel sheet (at most {XLSX_MAX_ROWS:,} rows): "
+            "narrow the filters, or export as CSV or Parquet"
+        )
+    partial = _partial_path(out)
+    try:
+        _write(con, spec.key, where, params, partial, rows)
+        os.replace(partial, out)
+    except (duckdb.Error, OSError) as e:
+        raise ExportError(f"cannot write {out}: {e}") from e
+    finally:
+        partial.unlink(missing_ok=True)
+    return ExportResult(out, spec, rows, out.stat().st_size)
+
+
+def export_command(
+    mail_filter: MailFilter, format_key: str, out: str | None = None, db: Path | None = None
+) -> str:
+    """The CLI command that writes the same export (the grid's header filters aside)."""
+    args = ["python", "-m", "pipeline", "export", "--format", format_key]
+    if db is not None:
+        args += ["--db", str(db)]
+    for name, value in mail_filter.to_query_params().items():
+        option = _CLI_OPTIONS.get(name)
+        if option is None:
+            continue
+        if name in _CLI_FLAGS:
+            args.append(_CLI_FLAGS[name][value == "1"])
+        elif name in _CLI_REPEATED:
+            for item in value.split(","):
+                args += [option, item]
+        else:
+            args += [option, value]
+    args += ["--out", out or export_file_name(mail_filter, format_key)]
+    return shlex.join(args)
+
+
+# URL parameter → CLI option (pipeline/cli.py `export`).
+_CLI_OPTIONS = {
+    "start": "--start", "end": "--end", "status": "--status", "type": "--type",
+    "kind": "--kind", "provider": "--provider", "domain": "--domain", "category": "--category",
+    "session": "--session", "contact": "--contact", "opportunity": "--opportunity",
+    "to": "--to", "q": "--text", "complained": "--complained", "unsubscribed": "--unsubscribed",
+    "send_log": "--send-log",
+}  # fmt: skip
+_CLI_REPEATED = {"status", "type", "kind", "provider", "domain", "category"}
+_CLI_FLAGS = {
+    "complained": {True: "--complained", False: "--not-complained"},
+    "unsubscribed": {True: "--unsubscribed", False: "--not-unsubscribed"},
+    "send_log": {True: "--send-log", False: "--no-send-log"},
+}
+
+
+def bound_memory(
+    con: duckdb.DuckDBPyConnection, limit: str = EXPORT_MEMORY_LIMIT, spill_dir: Path | None = None
+) -> None:
+    """Cap the memory of `con`'s database instance, spilling to `spill_dir` (default: a folder
+    in the system's temporary folder) beyond it, so that an export's memory stays flat whatever
+    the slice. It is a setting of the whole instance: for processes that own their connection,
+    such as the command line."""
+    folder = spill_dir or Path(tempfile.gettempdir()) / "mailtrail-duckdb-spill"
+    con.execute("SET temp_directory = ?", [str(folder)])
+    con.execute("SET memory_limit = ?", [limit])
+
+
+def select_sql(format_key: str, where: str) -> str:
+    """The SELECT that produces the export's columns for `format_key` (values still to bind)."""
+    style = {"csv-excel": _EXCEL_TIME, "csv": _ISO_TIME}.get(format_key)
+    columns = []
+    for index, (name, kind) in enumerate(CONTRACT_COLUMNS):
+        expr = name
+        if kind == "text" and format_key != "parquet":
+            expr = _INERT_SQL.format(c=name)
+        elif kind == "time" and style:
+            expr = f"strftime({name}, '{style}')"
+        elif kind == "time" and format_key == "xlsx":
+            expr = f"CAST({name} AS TIMESTAMP)"  # local wall-clock time, as Excel has no zones
+        alias = _BOM + name if format_key == "csv-excel" and index == 0 else name
+        columns.append(f'{expr} AS "{alias}"')
+    return f"SELECT {', '.join(columns)} FROM email_history WHERE {where} ORDER BY {EXPORT_ORDER}"
+
+
+def neutralise(text: str) -> str:
+    """The text as the SQL above makes it: prefixed with ' when it could start a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _count(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> int:
+    rows = con.execute(f"SELECT count(*) FROM email_history WHERE {where}", params).fetchall()
+    return int(rows[0][0])
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    format_key: str,
+    where: str,
+    params: list[Any],
+    path: Path,
+    rows: int,
+) -> None:
+    sql = select_sql(format_key, where)
+    if format_key == "xlsx":
+        columns = [(name, kind) for name, kind in CONTRACT_COLUMNS]
+        write_mails_xlsx(con.sql(sql, params=params), columns, rows, path)
+        return
+    csv = "FORMAT csv, HEADER, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DELIMITER "
+    options = {
+        "csv-excel": csv + "';'",
+        "csv": csv + "','",
+        "parquet": "FORMAT parquet, COMPRESSION zstd",
+    }[format_key]
+    con.execute(f"COPY ({sql}) TO ? ({options})", [*params, str(path)])
+
+
+def _partial_path(out: Path) -> Path:
+    """Where the file is written before it is renamed to `out`; checks the folder first."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise ExportError(f"cannot write {out}: it is a folder; give a file name")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ExportError(f"cannot write {out}: the folder {folder} is not writable")
+    return folder / f".{out.name}.{os.getpid()}.partial"

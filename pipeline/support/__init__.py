@@ -1,0 +1,1 @@
+"""What support needs to act: what happened and what to do, likely address typos, handled notes."""

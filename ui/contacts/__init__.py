@@ -1,0 +1,1 @@
+"""The Contacts page's pieces: the contact picker and the contact card."""

@@ -1,0 +1,1 @@
+"""The Data page's pieces: uploads, the import history and refused records, data health."""

@@ -1,0 +1,1 @@
+"""The Explore page's pieces: the filter bar and the export buttons."""

@@ -1,0 +1,1 @@
+"""The Failed sends page's pieces: headline figures, grouped tables, the focused address."""

@@ -1,0 +1,1 @@
+"""The mail detail panel: the mail as sent, its facts, attachments and events."""

@@ -1,0 +1,1 @@
+"""The Overview page's pieces: KPI cards, selection bar, charts, breakdowns, drill-downs."""
