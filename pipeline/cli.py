@@ -243,11 +243,8 @@ def session_proof(
     db_path: Path | None, session_id: str, format_key: str, lang: str | None, out: Path | None
 ) -> None:
     """Proof of sending of one session: each mail sent to each person invited, with its status."""
-    from pipeline.reports.session_proof.model import (
-        load_session_proof,
-        proof_file_name,
-        write_proof,
-    )
+    from pipeline.reports.session_proof import write_proof
+    from pipeline.reports.session_proof.model import load_session_proof, proof_file_name
 
     settings = _settings(db_path)
     lang = lang or settings.language

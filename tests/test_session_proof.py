@@ -16,7 +16,8 @@ import pytest
 
 from pipeline.errors import ExportError
 from pipeline.reports.session_proof.html import proof_html
-from pipeline.reports.session_proof.model import load_session_proof, proof_file_name, proof_xlsx
+from pipeline.reports.session_proof.model import load_session_proof, proof_file_name
+from pipeline.reports.session_proof.xlsx import proof_xlsx
 from tests.conftest import DATA, DemoStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,8 @@ from pipeline.reports.session_proof.model import (
     XLSX_MIME,
     load_session_proof,
     proof_file_name,
-    proof_xlsx,
 )
+from pipeline.reports.session_proof.xlsx import proof_xlsx
 from pipeline.store import SnapshotReader
 from ui.app.db import reader
 from ui.app.shell import Page

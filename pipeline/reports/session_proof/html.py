@@ -8,12 +8,11 @@ here.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 import pandas as pd
 
 from pipeline.i18n import labels, t
-from pipeline.reports.session_proof.model import NOT_RECEIVED, SessionProof
+from pipeline.reports.session_proof.model import NOT_RECEIVED, SessionProof, text_of
 from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, STATUS_TEXT_COLOURS
 
 CSS = """
@@ -115,10 +114,11 @@ def _kind_section(proof: SessionProof, kind: str) -> str:
 def _person_rows(proof: SessionProof, mails: pd.DataFrame) -> str:
     """One tbody per person (kept on one page when printed): who, then one row per mail."""
     first = mails.iloc[0]
-    addresses = ", ".join(dict.fromkeys(_text(a) for a in mails["recipient_email"] if _text(a)))
-    contact = _text(first["contact_id"])
+    addresses = ", ".join(dict.fromkeys(text_of(a) for a in mails["recipient_email"] if text_of(a)))
+    contact = text_of(first["contact_id"])
+    name = text_of(first["person_name"]) or addresses
     who = (
-        f'<td class="who" rowspan="{len(mails)}">{escape(_text(first["person_name"]) or addresses)}'
+        f'<td class="who" rowspan="{len(mails)}">{escape(name)}'
         f'<span class="sub">{escape(addresses)}</span>'
         + (f'<span class="sub">{escape(contact)}</span>' if contact else "")
         + "</td>"
@@ -132,9 +132,9 @@ def _person_rows(proof: SessionProof, mails: pd.DataFrame) -> str:
 
 def _mail_cells(proof: SessionProof, mail: pd.Series) -> str:
     types = labels("mail_type", proof.lang)
-    kind = _text(mail["email_type"])
+    kind = text_of(mail["email_type"])
     what = escape(types.get(kind, kind) or "—")
-    subject = _text(mail["subject"])
+    subject = text_of(mail["subject"])
     times = "".join(
         f'<td class="time">{escape(proof.when(mail[c]))}</td>'
         for c in ("requested_at", "delivered_at", "first_opened_at")
@@ -156,8 +156,8 @@ def _badge(proof: SessionProof, status: str) -> str:
 def _problem(proof: SessionProof, mail: pd.Series) -> str:
     if mail["status"] not in NOT_RECEIVED:
         return ""
-    category = labels("bounce_category", proof.lang).get(_text(mail["bounce_category"]), "")
-    reason = _text(mail["last_reason"])[:240]
+    category = labels("bounce_category", proof.lang).get(text_of(mail["bounce_category"]), "")
+    reason = text_of(mail["last_reason"])[:240]
     parts = [p for p in (category, reason) if p]
     return "".join(f'<span class="sub">{escape(p)}</span>' for p in parts)
 
@@ -177,7 +177,3 @@ def _legend(proof: SessionProof) -> str:
 
 def _kinds(proof: SessionProof) -> list[str]:
     return [s.kind for s in proof.summaries()]
-
-
-def _text(value: Any) -> str:
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)

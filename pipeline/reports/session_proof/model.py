@@ -2,31 +2,26 @@
 with when it was requested, delivered and opened, and its status — the evidence a training
 organisation shows an auditor (Qualiopi) that learners were informed.
 
-Two documents from one SessionProof: an XLSX workbook (summary sheet, mail sheet) and a
-printable HTML page (pipeline.reports.session_proof.html). Texts come from the translation table
-(pipeline/i18n/explore.toml), times are local. No Streamlit here.
+This module is the model both documents are drawn from: the XLSX workbook (xlsx.py) and the
+printable HTML page (html.py). Texts come from the translation table (pipeline/i18n/explore.toml),
+times are local. No Streamlit here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
-import xlsxwriter
 
 from pipeline.errors import ExportError
 from pipeline.filters.mail_filter import file_safe
 from pipeline.i18n import format_datetime, labels, t
 from pipeline.queries.session_proof import SessionFacts, session_facts, session_mails
-from pipeline.reports.export import neutralise
-from pipeline.reports.export_xlsx import DATE_FORMAT, HEADER_FORMAT, SAFE_STRINGS
-from pipeline.rules.statuses import RECIPIENT_KINDS, STATUS_KEYS
+from pipeline.rules.statuses import RECIPIENT_KINDS
 
 RECEIVED = ("delivered", "opened")
 NOT_RECEIVED = ("undeliverable", "send_error")
@@ -134,109 +129,9 @@ def proof_file_name(session_id: str, lang: str, extension: str) -> str:
     return f"mailtrail_{t('session_proof.file_word', lang)}_{file_safe(session_id)}.{extension}"
 
 
-def write_proof(proof: SessionProof, format_key: str, out: Path) -> None:
-    """Write the proof as `xlsx` or `html` to `out`."""
-    from pipeline.reports.session_proof.html import proof_html
-
-    try:
-        if format_key == "xlsx":
-            out.write_bytes(proof_xlsx(proof))
-        elif format_key == "html":
-            out.write_text(proof_html(proof), encoding="utf-8")
-        else:
-            raise ExportError(f"unknown proof format {format_key!r}: choose xlsx or html")
-    except OSError as e:
-        raise ExportError(f"cannot write {out}: {e}") from e
-
-
-def proof_xlsx(proof: SessionProof) -> bytes:
-    """The proof as a workbook: a summary sheet (facts, counts by kind, status legend) and a
-    mail sheet (one row per mail, bold frozen header with filters, real dates)."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, **SAFE_STRINGS})
-    formats = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "header": workbook.add_format(HEADER_FORMAT),
-        "date": workbook.add_format({"num_format": DATE_FORMAT, "align": "left"}),
-        "muted": workbook.add_format({"font_color": "#555555"}),
-        "bold": workbook.add_format({"bold": True}),
-    }
-    _summary_sheet(workbook, proof, formats)
-    _mail_sheet(workbook, proof, formats)
-    workbook.close()
-    return buffer.getvalue()
-
-
-def _summary_sheet(workbook: Any, proof: SessionProof, formats: dict[str, Any]) -> None:
-    sheet = workbook.add_worksheet(proof.t("session_proof.summary_sheet")[:31])
-    sheet.set_column(0, 0, 24)
-    sheet.set_column(1, 6, 16)
-    sheet.write_string(0, 0, neutralise(proof.t("session_proof.title")), formats["title"])
-    sheet.write_string(1, 0, neutralise(proof.title()), formats["bold"])
-    for i, line in enumerate(proof.header_lines(), start=2):
-        sheet.write_string(i, 0, neutralise(line), formats["muted"])
-    row = 6
-    columns = ["kind", "people", "mails", "received", "opened_count", "not_received", "in_progress"]
-    for c, key in enumerate(columns):
-        sheet.write_string(row, c, proof.t(f"session_proof.col.{key}"), formats["header"])
-    for summary in proof.summaries():
-        row += 1
-        sheet.write_string(row, 0, proof.kind_heading(summary.kind))
-        values = (summary.people, summary.mails, summary.received, summary.opened,
-                  summary.not_received, summary.in_progress)  # fmt: skip
-        for c, value in enumerate(values, start=1):
-            sheet.write_number(row, c, value)
-    row += 2
-    sheet.write_string(row, 0, proof.t("session_proof.legend_title"), formats["bold"])
-    for key in STATUS_KEYS:
-        row += 1
-        sheet.write_string(row, 0, t(f"status.{key}", proof.lang))
-        sheet.write_string(row, 1, t(f"status_meaning.{key}", proof.lang))
-    sheet.write_string(row + 2, 0, proof.t("session_proof.open_note"), formats["muted"])
-
-
-def _mail_sheet(workbook: Any, proof: SessionProof, formats: dict[str, Any]) -> None:
-    sheet = workbook.add_worksheet(proof.t("session_proof.mail_sheet")[:31])
-    for c, (key, width) in enumerate(MAIL_COLUMNS):
-        sheet.set_column(c, c, width)
-        sheet.write_string(0, c, proof.t(f"session_proof.col.{key}"), formats["header"])
-    sheet.freeze_panes(1, 2)
-    sheet.autofilter(0, 0, max(len(proof.rows), 1), len(MAIL_COLUMNS) - 1)
-    for r, cells in enumerate(mail_cells(proof), start=1):
-        for c, value in enumerate(cells):
-            if isinstance(value, dt.datetime):
-                sheet.write_datetime(r, c, value, formats["date"])
-            elif value:
-                sheet.write_string(r, c, neutralise(str(value)))
-
-
-def mail_cells(proof: SessionProof) -> list[list[Any]]:
-    """The mail sheet's rows: labels translated, times as naive local datetimes (or None)."""
-    types = labels("mail_type", proof.lang)
-    statuses = labels("status", proof.lang)
-    categories = labels("bounce_category", proof.lang)
-    out = []
-    for mail in proof.rows.itertuples(index=False):
-        failed = mail.status in NOT_RECEIVED
-        out.append([
-            proof.kind_label(_text(mail.recipient_kind)),
-            _text(mail.person_name) or _text(mail.recipient_email), _text(mail.contact_id),
-            _text(mail.recipient_email), types.get(_text(mail.email_type), _text(mail.email_type)),
-            _text(mail.subject), _datetime(mail.requested_at), _datetime(mail.delivered_at),
-            _datetime(mail.first_opened_at), statuses.get(mail.status, mail.status),
-            categories.get(_text(mail.bounce_category), "") if failed else "",
-            _text(mail.last_reason) if failed or mail.status == "sent" else "", mail.send_id,
-        ])  # fmt: skip
-    return out
-
-
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     """'' for a missing value (None, NaN, NA), else the value as text."""
-    return "" if pd.isna(value) else str(value)
-
-
-def _datetime(value: Any) -> dt.datetime | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _kinds_in(rows: pd.DataFrame) -> list[str]:
