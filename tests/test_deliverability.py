@@ -24,7 +24,7 @@ from pipeline.i18n.numbers import (
     rounds_to_no_change,
 )
 from pipeline.reports.alerts import alert_advice, alert_facts, alert_text, find_alerts, group_alerts
-from pipeline.reports.deliverability import (
+from pipeline.rules.deliverability import (
     GUARDS,
     RATES,
     THRESHOLDS,

@@ -21,7 +21,7 @@ from pipeline.queries.overview import (
     sessions_with_most_failures,
     volume_over_time,
 )
-from pipeline.reports.deliverability import NUMERATOR_FILTERS, RATES
+from pipeline.rules.deliverability import NUMERATOR_FILTERS, RATES
 from pipeline.rules.statuses import STATUS_COLOURS
 from tests.conftest import DemoStore
 from ui.overview.breakdown_charts import breakdown_bars

@@ -14,7 +14,7 @@ from pipeline.filters.mail_filter import MailFilter
 from pipeline.filters.periods import preset_period
 from pipeline.i18n.numbers import format_change, format_count, format_percent, format_points
 from pipeline.queries.overview import counts, data_days, in_period
-from pipeline.reports.deliverability import RATES
+from pipeline.rules.deliverability import RATES
 from tests.conftest import DemoStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,7 +21,7 @@ from pipeline.queries.overview import (
     sessions_with_most_failures,
     volume_over_time,
 )
-from pipeline.reports.deliverability import RATES
+from pipeline.rules.deliverability import RATES
 from tests import overview_data
 from tests.overview_data import PERIOD
 

@@ -2,7 +2,7 @@
 slice, month by month; and the exact filter behind every number, for the drill-down to Explore.
 
 Every count comes from one SQL select list, COUNTS, whose names are those of
-pipeline.reports.deliverability (which divides them); the status columns let a chart stack them.
+pipeline.rules.deliverability (which divides them); the status columns let a chart stack them.
 Each function is one query over `email_history` narrowed by a MailFilter, values bound as
 parameters; dimensions and buckets come from whitelists. No Streamlit here.
 """
@@ -17,8 +17,7 @@ import pandas as pd
 
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.filters.periods import Bucket, Period, bucket_start, buckets
-from pipeline.reports.alerts import Alert
-from pipeline.reports.deliverability import COUNT_NAMES, NUMERATOR_FILTERS
+from pipeline.rules.deliverability import COUNT_NAMES
 from pipeline.rules.statuses import RECIPIENT_KINDS, STATUS_KEYS
 
 _SETTLED = "('delivered', 'opened', 'undeliverable', 'send_error')"
@@ -240,20 +239,6 @@ def segment_filter(
         else:
             narrowed = narrowed.with_(**{field: (str(value),)})
     return narrowed.with_(**changes) if changes else narrowed
-
-
-def alert_filter(alert: Alert, mail_filter: MailFilter, period: Period) -> MailFilter:
-    """Exactly the mails an alert counts in its numerator: its rate's failures (or complaints)
-    in its slice, in the days of its month inside `period`."""
-    month_end = (alert.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    days = period.clip(alert.month, month_end - dt.timedelta(days=1))
-    return segment_filter(
-        mail_filter,
-        period=days,
-        dimension=None if alert.dimension == "all" else alert.dimension,
-        value=alert.value,
-        **NUMERATOR_FILTERS[alert.rate],
-    )
 
 
 def _dimension_column(dimension: str) -> str:

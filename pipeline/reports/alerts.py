@@ -1,7 +1,7 @@
 """Warnings in plain words: which month, which mails, how many failed, why, and what to do.
 
 `find_alerts(slices)` judges every month × slice (all mails, one recipient domain, one provider,
-one mail type) against the thresholds of pipeline.reports.deliverability, with its minimum-volume
+one mail type) against the thresholds of pipeline.rules.deliverability, with its minimum-volume
 guard, and keeps the warnings that tell something: a slice is kept when its level is above the whole
 month's, or its rate at least SLICE_FACTOR times the month's (gmail.com at 60 % in a month at
 25 % says where it hurts; a provider that carried every mail of the month repeats the month).
@@ -16,11 +16,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.filters.periods import month_label
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.filters.periods import Period, month_label
 from pipeline.i18n import DEFAULT_LANGUAGE, has_key, t
 from pipeline.i18n.numbers import format_count, format_percent, format_threshold
-from pipeline.reports.deliverability import (
+from pipeline.queries.overview import segment_filter
+from pipeline.rules.deliverability import (
     JUDGED_RATES,
+    NUMERATOR_FILTERS,
     RATES,
     Threshold,
     crossed,
@@ -207,3 +210,17 @@ def _as_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def alert_filter(alert: Alert, mail_filter: MailFilter, period: Period) -> MailFilter:
+    """Exactly the mails an alert counts in its numerator: its rate's failures (or complaints)
+    in its slice, in the days of its month inside `period`."""
+    month_end = (alert.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    days = period.clip(alert.month, month_end - dt.timedelta(days=1))
+    return segment_filter(
+        mail_filter,
+        period=days,
+        dimension=None if alert.dimension == "all" else alert.dimension,
+        value=alert.value,
+        **NUMERATOR_FILTERS[alert.rate],
+    )

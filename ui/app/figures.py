@@ -16,10 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from pipeline.i18n import labels
 from pipeline.i18n.numbers import format_count
 from pipeline.rules.statuses import MAIL_TYPES, STATUS_COLOURS, STATUS_KEYS
 from ui.app.shell import Page
-from ui.grid.text import status_labels, type_labels
 
 NEUTRAL = "#5B6270"
 _CSS = """
@@ -68,10 +68,10 @@ def tiles_html(items: Sequence[Tile]) -> str:
 def status_tile_items(counts: Mapping[str, int], lang: str) -> list[Tile]:
     """One tile per status, in the statuses' order, with its share of all the mails."""
     total = sum(counts.values())
-    labels = status_labels(lang)
+    names = labels("status", lang)
     return [
         Tile(
-            label=labels[status],
+            label=names[status],
             value=format_count(int(counts.get(status, 0)), lang),
             colour=STATUS_COLOURS[status],
             note=_share(int(counts.get(status, 0)), total, lang),
@@ -88,7 +88,7 @@ def status_tiles(view: Page, counts: Mapping[str, int]) -> None:
 def type_status_frame(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Rows of type_status_counts with labels: type (label), status (key), label, mails; the
     types in the order of a training's life, mails of no known type last."""
-    types, statuses = type_labels(lang), status_labels(lang)
+    types, statuses = labels("mail_type", lang), labels("status", lang)
     order = {code: i for i, code in enumerate(MAIL_TYPES)}
     frame = counts.copy()
     frame["type_order"] = frame["email_type"].map(lambda c: order.get(c, len(order)))

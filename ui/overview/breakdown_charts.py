@@ -17,7 +17,7 @@ from pipeline.filters.periods import Period
 from pipeline.i18n import has_key, t
 from pipeline.i18n.numbers import format_count, format_percent
 from pipeline.queries.overview import OTHER
-from pipeline.reports.deliverability import RATES, thresholds_of
+from pipeline.rules.deliverability import RATES, thresholds_of
 from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, status_label
 from ui.overview.chart_style import FONT, STACK_ORDER, legend_below, percent_suffix, separators
 from ui.overview.drill import segment_data

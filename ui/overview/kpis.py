@@ -19,9 +19,16 @@ from pipeline.i18n.numbers import (
     format_points,
     rounds_to_no_change,
 )
-from pipeline.queries.overview import alert_filter, in_period, segment_filter
-from pipeline.reports.alerts import AlertGroup, alert_advice, alert_facts, alert_text, slice_name
-from pipeline.reports.deliverability import NUMERATOR_FILTERS, RATES
+from pipeline.queries.overview import in_period, segment_filter
+from pipeline.reports.alerts import (
+    AlertGroup,
+    alert_advice,
+    alert_facts,
+    alert_filter,
+    alert_text,
+    slice_name,
+)
+from pipeline.rules.deliverability import NUMERATOR_FILTERS, RATES
 from ui.app.shell import Page
 from ui.overview.drill import explore_button
 from ui.overview.selection import Selection

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from pipeline.filters.periods import Bucket
 from pipeline.i18n import t
 from pipeline.i18n.numbers import format_count, format_percent, format_threshold
-from pipeline.reports.deliverability import NUMERATOR_FILTERS, RATES, enough_volume, thresholds_of
+from pipeline.rules.deliverability import NUMERATOR_FILTERS, RATES, enough_volume, thresholds_of
 from ui.overview.chart_style import (
     RATE_COLOURS,
     bucket_labels,
