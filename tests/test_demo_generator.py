@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.demo import DemoResult, generate_demo
-from pipeline.demo.clock import paris_offset
-from pipeline.demo.sendgrid import CSV_COLUMNS
-from pipeline.demo.sendlog import FIELDS
+from pipeline.demo.files.sendgrid import CSV_COLUMNS
+from pipeline.demo.files.sendlog import FIELDS
+from pipeline.demo.world.clock import paris_offset
 
 TODAY = date(2026, 3, 18)
 PARIS = ZoneInfo("Europe/Paris")

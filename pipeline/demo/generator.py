@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipeline.demo.outputs import clear_previous_run
-from pipeline.demo.render import Renderer
-from pipeline.demo.world import build_world
+from pipeline.demo.files.outputs import clear_previous_run
+from pipeline.demo.files.render import Renderer
+from pipeline.demo.world.world import build_world
 
 PROGRESS_EVERY = 1_000
 STORIES = (

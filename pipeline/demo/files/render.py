@@ -13,12 +13,13 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
-from pipeline.demo import brevo, catalog, content, outcomes, sendgrid, sendlog
-from pipeline.demo.documents import Documents
-from pipeline.demo.outputs import Outputs
-from pipeline.demo.planning import CLIENT, COMPANY, LEARNER, Planned
-from pipeline.demo.threads import seed_for
-from pipeline.demo.world import CONSOLE_BASE, OPPORTUNITY_BASE, World
+from pipeline.demo.files import brevo, content, sendgrid, sendlog
+from pipeline.demo.files.documents import Documents
+from pipeline.demo.files.outputs import Outputs
+from pipeline.demo.world import catalog, outcomes
+from pipeline.demo.world.planning import CLIENT, COMPANY, LEARNER, Planned
+from pipeline.demo.world.threads import seed_for
+from pipeline.demo.world.world import CONSOLE_BASE, OPPORTUNITY_BASE, World
 
 RENDER_STREAM = 2
 BREVO_PIXEL = "https://ea.r.sp1-brevo.net/tr/op/{t}"

@@ -14,11 +14,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from pipeline.demo import catalog
-from pipeline.demo.clock import DAY, Period, WorkingDays, local_date, local_epoch
-from pipeline.demo.people import People
-from pipeline.demo.planning import CLIENT, COMPANY, LEARNER, Planned, plan_session
-from pipeline.demo.threads import Opportunity, Session
+from pipeline.demo.world import catalog
+from pipeline.demo.world.clock import DAY, Period, WorkingDays, local_date, local_epoch
+from pipeline.demo.world.people import People
+from pipeline.demo.world.planning import CLIENT, COMPANY, LEARNER, Planned, plan_session
+from pipeline.demo.world.threads import Opportunity, Session
 
 TYPO_RATE = 0.015
 

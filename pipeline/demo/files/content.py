@@ -13,7 +13,7 @@ from functools import partial
 from html import escape as _html_escape
 from html import unescape
 
-from pipeline.demo import catalog
+from pipeline.demo.world import catalog
 
 MONTHS = (
     "janvier",

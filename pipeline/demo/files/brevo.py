@@ -14,9 +14,9 @@ import json
 import time
 import zlib
 
-from pipeline.demo import catalog
-from pipeline.demo.clock import local_stamp
-from pipeline.demo.outcomes import Ev
+from pipeline.demo.world import catalog
+from pipeline.demo.world.clock import local_stamp
+from pipeline.demo.world.outcomes import Ev
 
 _json = json.JSONEncoder(ensure_ascii=False).encode
 

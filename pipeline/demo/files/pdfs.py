@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from fpdf import FPDF
 
-from pipeline.demo import catalog
+from pipeline.demo.world import catalog
 
 ATTACHMENT_KINDS = (
     "convocation",

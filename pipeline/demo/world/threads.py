@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from pipeline.demo import catalog
-from pipeline.demo.clock import Period, WorkingDays
-from pipeline.demo.people import People, TakenAddresses
+from pipeline.demo.world import catalog
+from pipeline.demo.world.clock import Period, WorkingDays
+from pipeline.demo.world.people import People, TakenAddresses
 
 GROUP_SIZE = 12  # learners per day in a cohort running as several groups
 COHORT_SHARE = 0.35

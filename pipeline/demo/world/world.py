@@ -15,13 +15,13 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from pipeline.demo import people as people_mod
-from pipeline.demo import stories, threads
-from pipeline.demo.clock import Period, WorkingDays
-from pipeline.demo.people import People
-from pipeline.demo.planning import Planned, plan_opportunity, plan_session
-from pipeline.demo.stories import StoryBook, StoryScout
-from pipeline.demo.threads import Opportunities, Session
+from pipeline.demo.world import people as people_mod
+from pipeline.demo.world import stories, threads
+from pipeline.demo.world.clock import Period, WorkingDays
+from pipeline.demo.world.people import People
+from pipeline.demo.world.planning import Planned, plan_opportunity, plan_session
+from pipeline.demo.world.stories import StoryBook, StoryScout
+from pipeline.demo.world.threads import Opportunities, Session
 
 OPPORTUNITY_BASE = 1_000_000_000  # thread keys: sessions below, opportunities above
 CONSOLE_BASE = 2_000_000_000

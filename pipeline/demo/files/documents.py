@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.demo import catalog
-from pipeline.demo.content import About, french_span
-from pipeline.demo.pdfs import Attachment, AttachmentWriter
-from pipeline.demo.people import slug
-from pipeline.demo.planning import Planned
-from pipeline.demo.threads import Session
-from pipeline.demo.world import OPPORTUNITY_BASE, World
+from pipeline.demo.files.content import About, french_span
+from pipeline.demo.files.pdfs import Attachment, AttachmentWriter
+from pipeline.demo.world import catalog
+from pipeline.demo.world.people import slug
+from pipeline.demo.world.planning import Planned
+from pipeline.demo.world.threads import Session
+from pipeline.demo.world.world import OPPORTUNITY_BASE, World
 
 
 class Documents:

@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from pipeline.demo import catalog
-from pipeline.demo.clock import DAY, paris_offset
+from pipeline.demo.world import catalog
+from pipeline.demo.world.clock import DAY, paris_offset
 
 D = catalog.ORG_DOMAIN
 

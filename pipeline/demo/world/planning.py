@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from typing import NamedTuple
 
-from pipeline.demo import catalog
-from pipeline.demo.clock import WorkingDays
-from pipeline.demo.threads import GROUP_SIZE, Opportunity, Session, seed_for
+from pipeline.demo.world import catalog
+from pipeline.demo.world.clock import WorkingDays
+from pipeline.demo.world.threads import GROUP_SIZE, Opportunity, Session, seed_for
 
 LEARNER, CLIENT, COMPANY, TRAINER = "learner", "client", "company", "trainer"
 PLAN_STREAM = 1

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.demo import brevo, sendgrid, sendlog
-from pipeline.demo.clock import DAY, Period, fmt_local
-from pipeline.demo.spool import Spool, Spools, json_array_batches
+from pipeline.demo.files import brevo, sendgrid, sendlog
+from pipeline.demo.files.spool import Spool, Spools, json_array_batches
+from pipeline.demo.world.clock import DAY, Period, fmt_local
 
 OWN_FILES = {  # what a run writes: an earlier run's files are replaced, nothing else is touched
     "sendlog": ("envois-*.csv", "envois-*.jsonl"),

@@ -17,7 +17,7 @@ from itertools import accumulate
 
 from faker import Faker
 
-from pipeline.demo import catalog
+from pipeline.demo.world import catalog
 
 _PATTERNS = ("{f}.{l}", "{f}{l}", "{fi}{l}", "{f}.{l}", "{l}.{f}", "{f}_{l}", "{fi}.{l}")
 _PATTERN_WEIGHTS = (40, 12, 10, 14, 8, 6, 10)

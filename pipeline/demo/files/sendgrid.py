@@ -15,8 +15,8 @@ import json
 import zlib
 from typing import Any, NamedTuple
 
-from pipeline.demo import catalog
-from pipeline.demo.outcomes import Ev
+from pipeline.demo.world import catalog
+from pipeline.demo.world.outcomes import Ev
 
 _json = json.JSONEncoder(ensure_ascii=False).encode
 

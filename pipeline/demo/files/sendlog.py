@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from pipeline.demo.clock import fmt_local, iso_local
+from pipeline.demo.world.clock import fmt_local, iso_local
 
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
