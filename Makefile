@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 DB     := $(or $(MAILTRAIL_DB),data/mailtrail.duckdb)
 export MAILTRAIL_DB := $(DB)
 
-.PHONY: run test demo lint chromium libreoffice clean
+.PHONY: run test test-fast demo lint chromium libreoffice clean
 
 run: $(VENV)/.installed $(DB)
 	# The dashboard runs at a lower CPU priority than ingests (docs/architecture.md, measured costs).
@@ -15,6 +15,10 @@ run: $(VENV)/.installed $(DB)
 
 test: $(VENV)/.installed-test chromium libreoffice
 	$(PY) -m pytest
+
+# Everything but the browser tests: no Chromium needed, and minutes faster while editing.
+test-fast: $(VENV)/.installed-test libreoffice
+	$(PY) -m pytest -m "not browser"
 
 # The demo database is built once, on first run.
 $(DB): | $(VENV)/.installed

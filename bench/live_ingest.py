@@ -10,7 +10,9 @@
 3. The cost of publishing (copy + checkpoint + fsync/rename) against the size of the store, from
    a 1,000-event ingest into copies of the store padded to larger sizes.
 
-Prints Markdown tables (docs/architecture.md quotes them). Not run by CI.
+Prints Markdown tables (docs/architecture.md quotes them), then the slowdown check: with the
+readers at `--nice`, the ingest may take at most `--max-slowdown` times as long as alone; the
+script exits 1 when a run is slower. Not run by CI: wall-clock ratios depend on the machine.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ from tests.live_support import (  # noqa: E402
     start_analyst,
     start_verbose_ingest,
 )
+
+# With readers at a lower priority the ingest waits on nothing, so it should stay within twice its
+# time alone; at equal priority, readers querying back to back take CPU from it on a small machine
+# whatever the design (docs/architecture.md), so those runs are reported, not bounded.
+MAX_SLOWDOWN = 2.0
 
 _PHASE_LINES = {
     "copy": re.compile(r"work copy ready in ([0-9.]+) s"),
@@ -123,7 +130,10 @@ def run_with_readers(
     return marks, logs, window_start, window_end
 
 
-def ingest_table(args: argparse.Namespace, work: Path, before_db: Path, big: Path) -> None:
+def ingest_table(
+    args: argparse.Namespace, work: Path, before_db: Path, big: Path
+) -> dict[tuple[int, int], float]:
+    """Print the ingest table; returns each run's time over the time alone, by (readers, nice)."""
     print(f"\n### Ingest of {args.events:,} Brevo events, alone and with busy readers\n")
     print(
         "| readers | priority | ingest wall s | ingest CPU s | x alone | stage s "
@@ -132,10 +142,12 @@ def ingest_table(args: argparse.Namespace, work: Path, before_db: Path, big: Pat
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     alone = None
+    slowdowns: dict[tuple[int, int], float] = {}
     for n in args.readers:
         for nice in [0] if n == 0 else [0, args.nice]:
             marks, logs, start, end = run_with_readers(work, before_db, big, n, nice)
             alone = alone or marks["wall"]
+            slowdowns[(n, nice)] = marks["wall"] / alone
             idle = [
                 lat
                 for log in logs
@@ -161,6 +173,22 @@ def ingest_table(args: argparse.Namespace, work: Path, before_db: Path, big: Pat
                 f"| {latency_summary(during)} | {len(states) if n else '–'} |",
                 flush=True,
             )
+    return slowdowns
+
+
+def slowdown_failures(
+    slowdowns: dict[tuple[int, int], float], nice: int, bound: float
+) -> list[str]:
+    """Print the ratio of every run with readers at `nice`; returns those over `bound`."""
+    print(f"\n### Ingest with busy readers at nice {nice} against alone (bound {bound:.2f}x)\n")
+    failures = []
+    for (readers, run_nice), ratio in slowdowns.items():
+        if readers and run_nice == nice:
+            verdict = "ok" if ratio <= bound else "OVER THE BOUND"
+            print(f"- {readers} readers: {ratio:.2f}x alone, {verdict}")
+            if ratio > bound:
+                failures.append(f"{readers} readers at nice {nice}: {ratio:.2f}x > {bound:.2f}x")
+    return failures
 
 
 def pad_store(source: Path, target: Path, megabytes: int) -> float:
@@ -206,11 +234,19 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--readers", default="0,1,4,8")
     parser.add_argument("--nice", type=int, default=10)
+    parser.add_argument(
+        "--max-slowdown", type=float, default=MAX_SLOWDOWN,
+        help="largest ingest time with readers at --nice, as a multiple of the time alone",
+    )  # fmt: skip
     parser.add_argument("--sizes", default="110,500,1000,2000", help="store sizes (MB)")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--skip-ingest", action="store_true")
     args = parser.parse_args()
     args.readers = [int(n) for n in args.readers.split(",")]
+    if not args.skip_ingest and args.readers[0] != 0:
+        parser.error(
+            "--readers must start with 0: the other runs are compared with the ingest alone"
+        )
     args.sizes = [int(n) for n in args.sizes.split(",")]
     work = args.workdir or Path(tempfile.mkdtemp(prefix="mailtrail-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -227,12 +263,16 @@ def main() -> None:
         f"duckdb {duckdb.__version__}; work folder {work}"
     )
 
+    failures: list[str] = []
     if not args.skip_ingest:
-        ingest_table(args, work, before_db, big)
+        slowdowns = ingest_table(args, work, before_db, big)
+        failures = slowdown_failures(slowdowns, args.nice, args.max_slowdown)
     store = work / "after.duckdb"
     shutil.copyfile(before_db, store)
     run_ingest(store, big)
     publish_table(args, work, store)
+    if failures:
+        sys.exit("ingest too slow with busy readers: " + "; ".join(failures))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ TOP_SESSIONS = 10
 view = page("nav.overview")
 today = dt.datetime.now(ZoneInfo(view.settings.timezone)).date()
 oldest, newest = cached_query(q.data_days)(view.snapshot)
-if newest is None:
+if oldest is None or newest is None:  # both or neither: min and max of the same rows
     st.info(view.t("app.empty_database"))
     st.stop()
 anchor = anchor_day(today, newest)

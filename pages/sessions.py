@@ -29,6 +29,9 @@ if session_id is None:
     st.stop()
 
 summary = cached_query(session_summary)(view.snapshot, session_id)
+if summary is None:  # the picker offers only this snapshot's sessions; kept for type safety
+    st.warning(view.t("sessions.unknown", id=session_id))
+    st.stop()
 mails = MailFilter(session_id=session_id)
 st.caption(
     view.t(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -20,11 +21,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, FrameLocator, Page, sync_playwright
+from playwright.sync_api import BrowserContext, FrameLocator, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = [
@@ -32,6 +33,21 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 GRID_IFRAME = 'iframe[title="st_aggrid.AgGrid.agGrid"]'
+
+# Counts, in <html data-finished-runs>, the Streamlit script runs that have finished in a page:
+# each time stApp's script state leaves "running". A test then waits for the run its action
+# causes however long it takes to start (the grid's filters debounce 400 ms) or to finish.
+_COUNT_FINISHED_RUNS = """
+new MutationObserver(records => {
+  const finished = records.filter(r => r.oldValue === 'running').length;
+  if (finished) {
+    const root = document.documentElement;
+    root.dataset.finishedRuns = String(Number(root.dataset.finishedRuns || 0) + finished);
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
+RERUN_TIMEOUT_MS = 30_000
 
 
 def chromium_path() -> str:
@@ -118,6 +134,7 @@ def chromium_context(
             timezone_id="Europe/Paris",
         )
         context.set_default_timeout(20_000)
+        context.add_init_script(_COUNT_FINISHED_RUNS)
         try:
             yield context
         finally:
@@ -145,6 +162,22 @@ def wait_until_idle(page: Page, *, settle_ms: int = 250, timeout_ms: int = 30_00
         page.wait_for_selector(idle, timeout=timeout_ms)
         page.wait_for_timeout(settle_ms)
     page.wait_for_selector(idle, timeout=timeout_ms)
+
+
+def finished_runs(page: Page) -> int:
+    """How many script runs have finished since the page was loaded."""
+    return int(page.locator("html").get_attribute("data-finished-runs") or 0)
+
+
+def after_rerun(page: Page, action: Callable[[], object]) -> None:
+    """Do `action`, then wait for the script run it causes to finish and the app to be idle."""
+    before = finished_runs(page)
+    action()
+    more_than_before = re.compile(rf"^(?!{before}$)\d+$")
+    expect(page.locator("html")).to_have_attribute(
+        "data-finished-runs", more_than_before, timeout=RERUN_TIMEOUT_MS
+    )
+    wait_until_idle(page)
 
 
 def grid_frame(page: Page, selector: str = GRID_IFRAME) -> FrameLocator:

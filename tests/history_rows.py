@@ -1,8 +1,9 @@
 """Stand-in `email_history` tables for tests, built in DuckDB from small frames.
 
-Until the real store lands, tests and the grid demo app create the stable relation here with
-its contract columns. `synthetic_history(n)` makes a deterministic larger set for the demo app.
-Test-only: nothing in pipeline/ or ui/ may import this.
+Grid, filter and export tests (and the grid demo app) need mails with exact field values, which
+the real pipeline would have to derive from events. They get a table with the real view's columns
+and types, read from the store's migrations. `synthetic_history(n)` makes a deterministic larger
+set for the demo app. Test-only: nothing in pipeline/ or ui/ may import this.
 """
 
 from __future__ import annotations
@@ -15,28 +16,29 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-HISTORY_DDL = """
-CREATE TABLE email_history (
-    send_id VARCHAR PRIMARY KEY, provider VARCHAR, provider_message_id VARCHAR,
-    requested_at TIMESTAMPTZ, session_id VARCHAR, session_name VARCHAR,
-    opportunity_id VARCHAR, email_type VARCHAR, sender_email VARCHAR,
-    recipient_email VARCHAR, recipient_domain VARCHAR, recipient_name VARCHAR,
-    recipient_kind VARCHAR, contact_id VARCHAR, subject VARCHAR, attachment_count INTEGER,
-    status VARCHAR, status_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ,
-    first_opened_at TIMESTAMPTZ, open_count INTEGER, machine_open_count INTEGER,
-    click_count INTEGER, complained BOOLEAN, unsubscribed BOOLEAN, last_reason VARCHAR,
-    smtp_code VARCHAR, bounce_category VARCHAR, has_send_log BOOLEAN
-)
-"""
+from pipeline.store import migrate
 
-HISTORY_COLUMNS = [
-    "send_id", "provider", "provider_message_id", "requested_at", "session_id",
-    "session_name", "opportunity_id", "email_type", "sender_email", "recipient_email",
-    "recipient_domain", "recipient_name", "recipient_kind", "contact_id", "subject",
-    "attachment_count", "status", "status_at", "delivered_at", "first_opened_at",
-    "open_count", "machine_open_count", "click_count", "complained", "unsubscribed",
-    "last_reason", "smtp_code", "bounce_category", "has_send_log",
-]  # fmt: skip
+
+def history_schema() -> list[tuple[str, str]]:
+    """(name, DuckDB type) of each column of the real `email_history` view, in order.
+
+    Read from an empty store built by pipeline.store's own migrations, so a change to the view
+    changes the stand-in with it.
+    """
+    with duckdb.connect() as con:
+        migrate(con)
+        return [(name, kind) for name, kind, *_ in con.execute("DESCRIBE email_history").fetchall()]
+
+
+HISTORY_SCHEMA = history_schema()
+HISTORY_COLUMNS = [name for name, _ in HISTORY_SCHEMA]
+# A table, not the view: tests insert rows directly. send_id stays unique, as it is in the view.
+HISTORY_DDL = "CREATE TABLE email_history ({})".format(
+    ", ".join(
+        f"{name} {kind}{' PRIMARY KEY' if name == 'send_id' else ''}"
+        for name, kind in HISTORY_SCHEMA
+    )
+)
 
 UTC = dt.UTC
 

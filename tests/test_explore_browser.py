@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser import download, grid_frame, streamlit_app, wait_until_idle
+from browser import after_rerun, download, grid_frame, streamlit_app, wait_until_idle
 from office import libreoffice_rows
 from playwright.sync_api import Page
 
@@ -104,9 +104,8 @@ def test_a_column_filter_typed_in_the_grid_narrows_the_count_and_the_export(
     everything = open_explore(page, app_url, "type=convocation")
     grid = grid_frame(page)
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
-    grid.locator('.ag-floating-filter[col-id="recipient"] input').first.fill("gmail")
-    page.wait_for_timeout(600)  # the grid's filter debounce
-    wait_until_idle(page)
+    recipient_filter = grid.locator('.ag-floating-filter[col-id="recipient"] input').first
+    after_rerun(page, lambda: recipient_filter.fill("gmail"))
     shown = int(re.sub(r"\D", "", page.get_by_test_id("stMetricValue").first.inner_text()))
     assert 0 < shown < everything
     rows = list(csv.DictReader(io.StringIO(download(page, "CSV standard", tmp_path).read_text())))

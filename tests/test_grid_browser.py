@@ -13,9 +13,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
+from browser import after_rerun, chromium_context, grid_frame, streamlit_app, wait_until_idle
 from history_rows import synthetic_history
-from playwright.sync_api import FrameLocator, Page
+from playwright.sync_api import FrameLocator, Page, expect
 
 from pipeline.rules.statuses import STATUS_COLOURS as STATUS_COLORS
 
@@ -53,11 +53,11 @@ def open_grid(page: Page, url: str, query: str = "") -> FrameLocator:
     return grid
 
 
-def after(page: Page, action) -> None:
-    """Do a grid action, then wait for the rerun it causes to finish."""
-    action()
-    page.wait_for_timeout(500)  # the grid's filter debounce is 400 ms
+def assert_no_rerun_follows(page: Page, runs: int) -> None:
+    """The page stays at run `runs`: wait_until_idle's two pauses would catch a run the grid
+    started (a run cannot be awaited not to happen), then the caption says which run it is."""
     wait_until_idle(page)
+    expect(page.get_by_text(RUN)).to_have_text(f"run {runs}")
 
 
 def count_line(page: Page) -> str:
@@ -90,7 +90,7 @@ def paris_minute(moment: dt.datetime) -> str:
 def test_typing_in_the_recipient_filter_narrows_the_rows_on_the_server(page, app_url):
     grid = open_grid(page, app_url)
     assert count_line(page) == "5\u202f000 e-mails correspondent, affichage des 500 plus récents"
-    after(page, lambda: filter_input(grid, "recipient").fill("MARIE"))
+    after_rerun(page, lambda: filter_input(grid, "recipient").fill("MARIE"))
     expected = sum(
         "marie" in f"{m['recipient_name']} {m['recipient_email']}".lower() for m in MAILS
     )
@@ -105,33 +105,34 @@ def test_clicking_the_date_header_sorts_oldest_first_then_latest_first(page, app
     latest = max(MAILS, key=lambda m: m["requested_at"])
     assert shown_ids(grid)[0] == latest["send_id"]
     header = grid.locator('.ag-header-cell[col-id="requested_at"] .ag-header-cell-label')
-    after(page, header.click)
+    after_rerun(page, header.click)
     assert shown_ids(grid)[0] == oldest["send_id"]
     first_date = grid.locator('.ag-row[row-index="0"] [col-id="requested_at"]').inner_text()
     assert first_date == paris_minute(oldest["requested_at"])
     assert "premiers dans cet ordre" in count_line(page)
-    after(page, header.click)
+    after_rerun(page, header.click)
     assert shown_ids(grid)[0] == latest["send_id"]
 
 
 def test_filters_and_sort_survive_a_rerun_and_a_remounted_grid(page, app_url):
     grid = open_grid(page, app_url)
-    after(page, lambda: filter_input(grid, "subject").fill("facture"))
-    after(page, grid.locator('.ag-header-cell[col-id="requested_at"] .ag-header-cell-label').click)
+    after_rerun(page, lambda: filter_input(grid, "subject").fill("facture"))
+    after_rerun(
+        page, grid.locator('.ag-header-cell[col-id="requested_at"] .ag-header-cell-label').click
+    )
     line, ids = count_line(page), shown_ids(grid)
-    after(page, page.get_by_role("button", name="rerun").click)
+    after_rerun(page, page.get_by_role("button", name="rerun").click)
     assert (count_line(page), shown_ids(grid)) == (line, ids)
     assert filter_input(grid, "subject").input_value() == "facture"
-    after(page, page.get_by_text("hide grid").click)  # the grid leaves the page...
+    after_rerun(page, page.get_by_text("hide grid").click)  # the grid leaves the page...
     assert grid_frame(page).locator(".ag-root").count() == 0
     runs = run_number(page)
-    after(page, page.get_by_text("hide grid").click)  # ...and comes back, restored
+    after_rerun(page, page.get_by_text("hide grid").click)  # ...and comes back, restored
     grid = grid_frame(page)
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
     assert filter_input(grid, "subject").input_value() == "facture"
     assert grid.locator('.ag-header-cell[col-id="requested_at"] .ag-icon-asc').is_visible()
-    page.wait_for_timeout(1000)
-    assert run_number(page) == runs + 1  # restoring does not rerun the page
+    assert_no_rerun_follows(page, runs + 1)  # restoring does not rerun the page
     assert (count_line(page), shown_ids(grid)) == (line, ids)
 
 
@@ -140,27 +141,25 @@ def test_selecting_a_row_returns_its_send_id_to_python_without_rerun_loops(page,
     row = grid.locator('.ag-center-cols-container .ag-row[row-index="3"]')
     send_id = row.get_attribute("row-id")
     runs = run_number(page)
-    after(page, row.locator('[col-id="subject"]').click)
+    after_rerun(page, row.locator('[col-id="subject"]').click)
     assert page.get_by_text("selected:").inner_text() == f"selected: {send_id}"
-    page.wait_for_timeout(1500)
-    assert run_number(page) == runs + 1  # one click, one rerun
+    assert_no_rerun_follows(page, runs + 1)  # one click, one rerun
 
 
 def test_selection_of_a_mail_filtered_away_is_cleared(page, app_url):
     grid = open_grid(page, app_url)
     row = grid.locator('.ag-center-cols-container .ag-row[row-index="0"]')
-    after(page, row.locator('[col-id="subject"]').click)
+    after_rerun(page, row.locator('[col-id="subject"]').click)
     assert page.get_by_text("selected:").inner_text() != "selected: None"
-    after(page, lambda: filter_input(grid, "recipient").fill("zzz-nobody"))
-    page.wait_for_timeout(500)
-    wait_until_idle(page)
+    after_rerun(page, lambda: filter_input(grid, "recipient").fill("zzz-nobody"))
     assert count_line(page) == "Aucun e-mail ne correspond"
-    assert page.get_by_text("selected:").inner_text() == "selected: None"
+    # The grid reports the emptied selection back, which may take a run of its own.
+    expect(page.get_by_text("selected:")).to_have_text("selected: None")
 
 
 def test_status_header_filter_matches_the_french_label(page, app_url):
     grid = open_grid(page, app_url)
-    after(page, lambda: filter_input(grid, "status").fill("erreur"))
+    after_rerun(page, lambda: filter_input(grid, "status").fill("erreur"))
     expected = sum(m["status"] == "send_error" for m in MAILS)
     assert count_line(page).startswith(f"{expected} e-mails correspondent")
 
@@ -180,7 +179,7 @@ def test_the_grid_shows_the_server_rows_even_where_its_own_filter_would_disagree
     popup = grid.locator(".ag-filter")
     popup.locator(".ag-picker-field").first.click()
     grid.get_by_role("option", name="Ne contient pas").click()
-    after(page, lambda: popup.locator("input.ag-input-field-input").first.fill("<"))
+    after_rerun(page, lambda: popup.locator("input.ag-input-field-input").first.fill("<"))
     page.keyboard.press("Escape")
     assert filter_input(grid, "recipient").input_value() == "<"
     assert count_line(page) == "5\u202f000 e-mails correspondent, affichage des 500 plus récents"
@@ -189,13 +188,12 @@ def test_the_grid_shows_the_server_rows_even_where_its_own_filter_would_disagree
 
 def test_switching_language_remounts_the_grid_in_english_with_the_same_filters(page, app_url):
     grid = open_grid(page, app_url)
-    after(page, lambda: filter_input(grid, "subject").fill("facture"))
+    after_rerun(page, lambda: filter_input(grid, "subject").fill("facture"))
     french, runs = count_line(page), run_number(page)
-    after(page, page.get_by_text("en", exact=True).click)
+    after_rerun(page, page.get_by_text("en", exact=True).click)
     grid = grid_frame(page)
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
-    page.wait_for_timeout(1000)
-    assert run_number(page) == runs + 1  # restoring the new grid does not rerun the page
+    assert_no_rerun_follows(page, runs + 1)  # restoring the new grid does not rerun the page
     assert count_line(page).split()[0] == french.split()[0]
     assert "mails match" in count_line(page)
     assert filter_input(grid, "subject").input_value() == "facture"

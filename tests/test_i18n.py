@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -140,3 +142,62 @@ def test_dates_read_the_french_or_the_international_way() -> None:
     assert i18n.format_datetime(moment.replace(tzinfo=None), "en") == "2026-01-21 10:22"
     assert i18n.format_datetime(date(2026, 1, 21), "fr") == "21/01/2026"
     assert i18n.format_datetime("hier", "fr") == "hier"
+
+
+# French typography: each rule runs over every French text at once and names every offending key
+# in one failure. A text a rule does not apply to is left out of that rule, not counted as passing.
+
+FRENCH_ANGLICISMS = re.compile(
+    r"\b(e?mails?|mailbox|inbox|sender|bounce[sd]?|provider|delivery|delivr|"
+    r"blacklist|whitelist|check)\b",
+    re.IGNORECASE,
+)
+# "e-mail" is French; product names, {placeholders} and «quoted» terms are not prose.
+NOT_PROSE = re.compile(r"(?i)e-mails?|Apple Mail|Email Activity|\{[^}]*\}|«[^»]*»")
+# Punctuation ends a clause when a space or the end follows; "hh:mm" or "fichier:ligne" is
+# notation, not punctuation.
+UNSPACED_DOUBLE_PUNCTUATION = re.compile(r"[^\s][:;?!](\s|$)")
+
+
+def has_anglicism(text: str) -> bool:
+    return bool(FRENCH_ANGLICISMS.search(NOT_PROSE.sub("", text)))
+
+
+def lacks_space_before_double_punctuation(text: str) -> bool:
+    return bool(UNSPACED_DOUBLE_PUNCTUATION.search(text))
+
+
+def french_texts(applies: Callable[[str, str], bool]) -> dict[str, str]:
+    """The French text of every key the rule `applies` to (key, text); never empty."""
+    texts = {key: entry["fr"] for key, entry in sorted(i18n.table().items())}
+    checked = {key: text for key, text in texts.items() if applies(key, text)}
+    # An exemption that swallowed most keys would make the rule pass without checking.
+    assert len(checked) > len(texts) // 2, f"the rule checks only {len(checked)} of {len(texts)}"
+    return checked
+
+
+def offenders(texts: dict[str, str], breaks_rule: Callable[[str], bool]) -> str:
+    """Every key whose text breaks the rule, one `key: text` line each ('' when none)."""
+    return "\n".join(f"{key}: {text}" for key, text in texts.items() if breaks_rule(text))
+
+
+def test_the_typography_rules_catch_what_they_are_for() -> None:
+    assert has_anglicism("Le mail a rebondi chez le provider")
+    assert not has_anglicism("L'e-mail est arrivé dans «Inbox» d'Apple Mail pour {sender}")
+    assert lacks_space_before_double_punctuation("Erreur: adresse inconnue")
+    assert lacks_space_before_double_punctuation("Vraiment?")
+    assert not lacks_space_before_double_punctuation("Envoyé à 10:22, fichier:ligne 3 ?")
+
+
+def test_french_texts_use_french_words() -> None:
+    # provider.* texts quote each provider's own vocabulary.
+    texts = french_texts(lambda key, _text: not key.startswith("provider."))
+    found = offenders(texts, has_anglicism)
+    assert not found, f"English words in French:\n{found}"
+
+
+def test_french_texts_put_a_space_before_double_punctuation() -> None:
+    # strftime formats such as %H:%M are not sentences.
+    texts = french_texts(lambda _key, text: "%" not in text)
+    found = offenders(texts, lacks_space_before_double_punctuation)
+    assert not found, f"no space before : ; ? ! in French:\n{found}"

@@ -3,7 +3,8 @@
 The ingest runs as the real CLI in its own process. Two readers are threads sharing one
 SnapshotReader (the dashboard), two are processes opening the file read-only for every query
 (analysts). Every query must succeed, see a consistent state, and that state must be exactly the
-store before the ingest or after it; the ingest may at most take twice as long as alone.
+store before the ingest or after it. How much the readers slow the ingest is a wall-clock figure
+that depends on the machine: bench/live_ingest.py measures it and checks its bound.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ from tests.live_support import REPO, cli_env, run_ingest, start_analyst
 
 MILLION = 1_000_000
 # CI has two cores: four readers querying back to back without pause plus the ingest are five
-# CPU-hungry tasks, and at equal priority the ingest gets about two fifths of the machine, which
-# no locking design changes. Readers run at a lower priority so that the wall-clock bound
-# measures waiting, not CPU sharing; bench/live_ingest.py reports equal-priority figures too.
+# CPU-hungry tasks, and at equal priority the ingest gets about two fifths of the machine. Readers
+# run at a lower priority so that the test does not take minutes longer than the ingest itself.
 READER_NICE = 10
 
 
@@ -75,7 +75,7 @@ def test_a_million_event_ingest_keeps_four_readers_answering_with_before_or_afte
     alone_db = tmp_path / "alone" / "mailtrail.duckdb"
     alone_db.parent.mkdir()
     shutil.copyfile(before_db, alone_db)
-    alone_seconds, _ = run_ingest(alone_db, big)
+    run_ingest(alone_db, big)  # the store after the ingest, for the readers to recognise
     after = _state_of(alone_db)
     assert after[0] - before[0] == events  # every event is new
     assert is_consistent(before) and is_consistent(after)
@@ -97,7 +97,7 @@ def test_a_million_event_ingest_keeps_four_readers_answering_with_before_or_afte
             t.start()
         _wait_until(lambda: all(log.states for log in dashboards), timeout=60)
         time.sleep(1.0)  # let the analyst processes start querying too
-        with_readers_seconds, _ = run_ingest(live_db, big)
+        run_ingest(live_db, big)
         # Keep reading for a moment so that every reader sees the published result.
         _wait_until(lambda: all(log.states[-1] == after for log in dashboards), timeout=30)
         time.sleep(2.0)
@@ -123,16 +123,7 @@ def test_a_million_event_ingest_keeps_four_readers_answering_with_before_or_afte
         # Once a reader has seen the new snapshot it never goes back to the old one.
         first_after = log.states.index(after)
         assert set(log.states[first_after:]) == {after}, log.name
-    assert with_readers_seconds <= 2 * alone_seconds, (
-        f"the ingest took {with_readers_seconds:.1f} s with four busy readers against "
-        f"{alone_seconds:.1f} s alone"
-    )
-    print(
-        f"\n1M events: ingest alone {alone_seconds:.1f} s, with 4 busy readers "
-        f"{with_readers_seconds:.1f} s; queries per reader "
-        f"{[len(log.states) for log in logs]}; slowest query "
-        f"{max(max(log.latencies) for log in logs):.2f} s"
-    )
+    assert _state_of(live_db) == after
 
 
 def test_two_ingests_started_together_queue_on_the_lock_and_both_land(tmp_path: Path) -> None:

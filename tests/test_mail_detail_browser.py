@@ -10,13 +10,14 @@ journey: rendered mail with images blocked, PDF preview and download, timeline, 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from browser import grid_frame, streamlit_app, wait_until_idle
+from browser import after_rerun, grid_frame, streamlit_app, wait_until_idle
 from playwright.sync_api import FrameLocator, Page, expect
 
 from pipeline.ingest.files import ingest_paths
@@ -143,6 +144,23 @@ def open_mail(page: Page, url: str, send_id: str, lang: str = "fr") -> FrameLoca
     return mail
 
 
+def mail_loaded(page: Page) -> int:
+    """Wait until the mail's document has loaded; returns the height its frame was fitted to.
+
+    The wrapper's script fits the frame on the mail's load event, which waits for every image
+    the mail may fetch: once the frame has its fitted height, any request it makes has been made.
+    """
+    frame = page.frame_locator(OUTER_FRAME).first.locator("#mail")
+    expect(frame).to_have_attribute("style", re.compile(r"height: \d+px"))
+    return int(re.findall(r"height: (\d+)px", frame.get_attribute("style") or "")[0])
+
+
+def px_near(height: int, tolerance: int) -> re.Pattern[str]:
+    """A CSS height of about `height` px, give or take `tolerance` (and a fraction of a pixel)."""
+    heights = "|".join(str(h) for h in range(height - tolerance, height + tolerance + 1))
+    return re.compile(rf"^({heights})(\.\d+)?px$")
+
+
 def inner_document(page: Page, expression: str):
     """Evaluate `expression` on the mail's document (read through the trusted outer frame)."""
     frame = page.frame_locator(OUTER_FRAME).first.locator("#mail")
@@ -158,15 +176,20 @@ def test_viewing_a_mail_with_a_tracking_pixel_requests_nothing_until_images_are_
     expect(mail.get_by_text("Bonjour Marie, voici votre convocation.")).to_be_visible()
     expect(mail.get_by_text("Image distante bloquée — Logo Horizon")).to_be_visible()
     expect(mail.get_by_text("Pixel de suivi bloqué")).to_be_visible()
-    page.wait_for_timeout(1500)
+    mail_loaded(page)
     assert hits == []
     assert inner_document(page, "d.images.length") == 0
 
-    page.get_by_role("button", name="Afficher les images").click()
+    # The server answering both images is the condition; the pixel must stay unasked.
+    with (
+        page.expect_response(re.compile(r"/logo\.png$")),
+        page.expect_response(re.compile(r"/background\.png$")),
+    ):
+        page.get_by_role("button", name="Afficher les images").click()
     wait_until_idle(page)
     mail = page.frame_locator(OUTER_FRAME).first.frame_locator("#mail")
     expect(mail.get_by_alt_text("Logo Horizon")).to_be_visible()
-    page.wait_for_timeout(1500)
+    mail_loaded(page)
     assert "/logo.png" in hits and "/background.png" in hits  # the server does see requests
     assert "/pixel.gif" not in hits  # but never the open tracker
     expect(mail.get_by_text("Pixel de suivi bloqué")).to_be_visible()
@@ -176,7 +199,7 @@ def test_viewing_a_mail_with_a_tracking_pixel_requests_nothing_until_images_are_
     wait_until_idle(page)
     mail = page.frame_locator(OUTER_FRAME).first.frame_locator("#mail")
     expect(mail.get_by_text("Image distante bloquée — Logo Horizon")).to_be_visible()
-    page.wait_for_timeout(1000)
+    mail_loaded(page)
     assert hits == []
 
 
@@ -185,7 +208,7 @@ def test_scripts_handlers_and_links_in_a_mail_are_inert(page, crafted_app, track
     hits.clear()
     mail = open_mail(page, crafted_app, "M-HOSTILE")
     expect(mail.locator("#greeting")).to_have_text("Bonjour, voici un e-mail piégé.")
-    page.wait_for_timeout(1500)
+    mail_loaded(page)
     assert hits == []  # nothing ran or loaded on opening
     assert page.title() != "PWNED" and inner_document(page, "d.title") == ""
     assert inner_document(page, "d.querySelectorAll('script,iframe,object,embed,form').length") == 0
@@ -198,7 +221,9 @@ def test_scripts_handlers_and_links_in_a_mail_are_inert(page, crafted_app, track
     for link in ("Lien script", "Lien normal", "Lien data"):
         mail.get_by_text(link, exact=True).click()
     mail.get_by_text("Détails").click()
-    page.wait_for_timeout(1500)
+    # The clicks were handled: the last one opened the <details> (the sanitizer dropped `open`),
+    # which would have fired its ontoggle handler had it survived.
+    expect(mail.locator("details")).to_have_attribute("open", "")
     assert hits == []  # nor on clicking
     assert inner_document(page, "d.location.href") == "about:srcdoc"  # no link was followed
     expect(mail.locator("#greeting")).to_be_visible()
@@ -221,12 +246,11 @@ def test_the_mail_frame_fits_each_mail_selected_in_turn(page, crafted_app) -> No
         ("Convocation avec pixel", "Bonjour Marie, voici votre convocation."),
         ("E-mail piégé", "Bonjour, voici un e-mail piégé."),
     ]:
-        grid.get_by_text(subject, exact=True).click()
-        page.wait_for_timeout(600)
-        wait_until_idle(page)
+        after_rerun(page, grid.get_by_text(subject, exact=True).click)
         mail = page.frame_locator(OUTER_FRAME).first.frame_locator("#mail")
         expect(mail.get_by_text(text)).to_be_visible()
-        page.wait_for_timeout(800)
+        # Streamlit's frame grows to the mail's fitted height.
+        expect(page.locator(OUTER_FRAME).first).to_have_css("height", px_near(mail_loaded(page), 2))
         outer, inner = frame_heights(page)
         assert abs(outer - inner) <= 2, (subject, outer, inner)
         heights.append(outer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from pipeline.errors import StoreError
 from pipeline.store import SCHEMA_VERSION, SnapshotReader, migrate, open_writer, schema_version
 from tests.conftest import DATA
+from tests.history_rows import create_history
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -19,10 +21,32 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
 
 
-def test_email_history_keeps_exactly_the_contract_columns(ingest, db) -> None:
+HISTORY_GOLDEN = GOLDEN / "email_history_columns.txt"
+
+
+def _typed_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    """One `name TYPE` line per column, as the golden file records them."""
+    return [f"{name} {kind}" for name, kind, *_ in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+
+def test_email_history_keeps_exactly_the_contract_columns_and_types(ingest, db) -> None:
     ingest(DATA / "events/brevo_webhooks.jsonl")
-    expected = (GOLDEN / "email_history_columns.txt").read_text().split()
-    assert _columns(db(), "email_history") == expected
+    actual = _typed_columns(db(), "email_history")
+    if os.environ.get("MAILTRAIL_REGENERATE_GOLDEN"):
+        # A contract change is made on purpose: rewrite the file, then read its diff.
+        HISTORY_GOLDEN.write_text("\n".join(actual) + "\n")
+    expected = HISTORY_GOLDEN.read_text().splitlines()
+    assert actual == expected, (
+        "email_history changed its columns or types; if that is intended, rerun with "
+        f"MAILTRAIL_REGENERATE_GOLDEN=1 and review the diff of {HISTORY_GOLDEN.name}"
+    )
+
+
+def test_the_tests_history_stand_in_has_the_views_columns_and_types(ingest, db) -> None:
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    stand_in = duckdb.connect()
+    create_history(stand_in, [])
+    assert _typed_columns(stand_in, "email_history") == _typed_columns(db(), "email_history")
 
 
 def test_the_other_contract_relations_exist_with_their_key_columns(ingest, db) -> None:

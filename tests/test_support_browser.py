@@ -12,8 +12,8 @@ import re
 import urllib.parse
 
 import pytest
-from browser import grid_frame, streamlit_app, wait_until_idle
-from playwright.sync_api import FrameLocator, Page
+from browser import after_rerun, grid_frame, streamlit_app, wait_until_idle
+from playwright.sync_api import FrameLocator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -95,13 +95,6 @@ def open_page(page: Page, url: str) -> None:
     wait_until_idle(page)
 
 
-def after(page: Page, action) -> None:
-    """Do something, then wait for the rerun it causes (the grid's filters debounce 400 ms)."""
-    action()
-    page.wait_for_timeout(600)
-    wait_until_idle(page)
-
-
 def query(page: Page) -> dict[str, str]:
     return {
         k: v[-1] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query).items()
@@ -137,15 +130,15 @@ def choose(page: Page, label: str, text: str) -> None:
     box = multi.first if multi.count() else single.first
     box.locator("input").first.click()
     page.keyboard.type(text)
-    page.wait_for_timeout(300)
-    after(page, lambda: page.keyboard.press("Enter"))
+    expect(page.get_by_role("option").first).to_contain_text(text)  # the list kept it
+    after_rerun(page, lambda: page.keyboard.press("Enter"))
     if multi.count():
         page.keyboard.press("Escape")  # close the list; a select box closes by itself
 
 
 def filter_grid(page: Page, column: str, text: str) -> None:
     grid = grid_rows(page)
-    after(
+    after_rerun(
         page, lambda: grid.locator(f'.ag-floating-filter[col-id="{column}"] input').first.fill(text)
     )
 
@@ -153,14 +146,14 @@ def filter_grid(page: Page, column: str, text: str) -> None:
 def sort_by_date(page: Page) -> None:
     grid = grid_rows(page)
     header = grid.locator('.ag-header-cell[col-id="requested_at"] .ag-header-cell-label')
-    after(page, header.click)
+    after_rerun(page, header.click)
 
 
 def select_row(page: Page, index: int) -> str:
     grid = grid_rows(page)
     row = grid.locator(f'.ag-center-cols-container .ag-row[row-index="{index}"]')
     send_id = row.get_attribute("row-id")
-    after(page, row.locator('[col-id="subject"]').click)
+    after_rerun(page, row.locator('[col-id="subject"]').click)
     return send_id
 
 
@@ -199,7 +192,7 @@ def test_contacts_journey_search_a_learner_and_open_a_mail(page, app_url, facts,
     contact_id, address, mails = facts["learner"]
     open_page(page, f"{app_url}/contacts")
     search = page.get_by_test_id("stTextInput").filter(has=page.get_by_text("Rechercher"))
-    after(
+    after_rerun(
         page,
         lambda: (search.locator("input").fill(address), search.locator("input").press("Enter")),
     )
@@ -224,12 +217,12 @@ def test_failed_journey_focus_an_address_and_mark_it_handled(
     by_address = tables.nth(1)
     box = by_address.bounding_box()
     # The table draws on a canvas: click the first row's selection cell (header 35 px, rows 35).
-    after(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17))
+    after_rerun(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17))
     assert query(page).get("to") == address
     assert count_line(page) == matching(failures)
     page.get_by_label("Votre nom").fill("Alice Martin")
     page.get_by_label("Note").fill("Adresse corrigée dans la fiche, convocation renvoyée.")
-    after(page, page.get_by_role("button", name="Marquer comme traité").click)
+    after_rerun(page, page.get_by_role("button", name="Marquer comme traité").click)
     assert page.get_by_text("est marquée comme traitée").is_visible()
     assert page.get_by_text("convocation renvoyée.").first.is_visible()
     assert notes_path.exists()
@@ -244,9 +237,10 @@ def test_a_deep_link_opens_the_session_and_its_mail_and_survives_the_language_sw
     open_page(page, f"{app_url}/sessions?session={facts['session']}&mail={send_id}")
     assert detail_shows(page, send_id, subjects)
     assert page.get_by_text(f"Session {facts['session']} ·").is_visible()
-    after(page, page.get_by_text("English", exact=True).click)
+    after_rerun(page, page.get_by_text("English", exact=True).click)
     grid_rows(page)
-    page.wait_for_timeout(800)
+    # The remounted grid and the URL settle after the switch's own run.
+    expect(page).to_have_url(re.compile(r"[?&]lang=en(&|$)"))
     wait_until_idle(page)
     assert query(page)["lang"] == "en"
     assert query(page)["session"] == facts["session"]

@@ -117,8 +117,8 @@ def _kind_picker(view: Page, linked: ContactIdentity | None) -> str:
         st.session_state[KIND_KEY] = DEFAULT_KIND
     labels = kind_labels(view.lang)
     kind = st.segmented_control(
-        view.t("contacts.kind"), list(RECIPIENT_KINDS), format_func=labels.get, key=KIND_KEY,
-        required=True, persist_state="session",
+        view.t("contacts.kind"), list(RECIPIENT_KINDS), format_func=labels.__getitem__,
+        key=KIND_KEY, required=True, persist_state="session",
     )  # fmt: skip
     return kind or DEFAULT_KIND
 

@@ -10,11 +10,13 @@ slice shown is always the slice linked.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pipeline.filters.mail_filter import URL_KEYS, MailFilter
 from pipeline.i18n import labels
@@ -84,7 +86,7 @@ def _reset(key: str) -> None:
 def _widgets(view: Page, key: str, url_filter: MailFilter) -> None:
     t, k = view.t, lambda field: _widget_key(key, field)
     date_format = "DD/MM/YYYY" if view.lang == "fr" else "YYYY-MM-DD"
-    row = st.columns([2, 2, 3, 3])
+    row: Sequence[DeltaGenerator] = st.columns([2, 2, 3, 3])
     row[0].date_input(
         t("explore.filter.start"), value=None, format=date_format, key=k("period_start")
     )

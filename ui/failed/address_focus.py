@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -37,7 +38,7 @@ MAIL_PARAM = "mail"
 def address_focus(
     view: Page,
     address: str,
-    group: Mapping[str, object] | None,
+    group: Mapping[str, Any] | None,
     notes: list[Note],
     notes_path: Path,
 ) -> None:
@@ -66,7 +67,7 @@ def show_flash() -> None:
         (st.error if kind == "error" else st.success)(message)
 
 
-def _who(view: Page, group: Mapping[str, object]) -> None:
+def _who(view: Page, group: Mapping[str, Any]) -> None:
     kinds = kind_labels(view.lang)
     parts = [str(group["recipient_name"])] if _text(group.get("recipient_name")) else []
     kind = group.get("recipient_kind")
@@ -81,7 +82,7 @@ def _who(view: Page, group: Mapping[str, object]) -> None:
         st.markdown(line)
 
 
-def _why_and_what_to_do(view: Page, group: Mapping[str, object]) -> None:
+def _why_and_what_to_do(view: Page, group: Mapping[str, Any]) -> None:
     categories, statuses = labels("bounce_category", view.lang), status_labels(view.lang)
     category = categories.get(str(group["bounce_category"]), categories["other"])
     st.markdown(
@@ -107,7 +108,7 @@ def _why_and_what_to_do(view: Page, group: Mapping[str, object]) -> None:
     )  # fmt: skip
 
 
-def _notes(view: Page, notes: list[Note], group: Mapping[str, object] | None, path: Path) -> None:
+def _notes(view: Page, notes: list[Note], group: Mapping[str, Any] | None, path: Path) -> None:
     st.markdown(f"**{view.t('failed.notes_title')}**")
     if not notes:
         st.caption(view.t("failed.no_note"))
@@ -138,7 +139,7 @@ def note_html(view: Page, note: Note) -> str:
     return f'<div class="mt-note" style="line-height:1.45">{line}</div>'
 
 
-def _note_form(view: Page, address: str, group: Mapping[str, object] | None, path: Path) -> None:
+def _note_form(view: Page, address: str, group: Mapping[str, Any] | None, path: Path) -> None:
     with st.form(f"handled_note::{address}", clear_on_submit=True, border=False):
         author = st.text_input(
             view.t("failed.note_author"), value=st.session_state.get(AUTHOR_KEY, ""),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -100,7 +101,7 @@ def address_picker(view: Page, table: pd.DataFrame, *, generation: int) -> None:
 
 def _selectable(
     view: Page, table: pd.DataFrame, values: list[str], *, param: str, key: str,
-    columns: dict, height: int | str,
+    columns: dict, height: int | Literal["auto"],
 ) -> None:  # fmt: skip
     """A single-row selectable table bound to the URL parameter `param` (one row per value).
 

@@ -84,7 +84,7 @@ def _pickers(view: Page, key: str) -> dict[str, list[str]]:
     statuses, types = status_labels(view.lang), type_labels(view.lang)
     left, right = st.columns(2)
     chosen_statuses = left.multiselect(
-        view.t("mail_list.statuses"), list(STATUS_KEYS), format_func=statuses.get,
+        view.t("mail_list.statuses"), list(STATUS_KEYS), format_func=statuses.__getitem__,
         placeholder=view.t("mail_list.all_statuses"), key=f"{key}::statuses",
     )  # fmt: skip
     chosen_types = right.multiselect(

@@ -103,7 +103,8 @@ def drill_chart(
         selection_mode="points",
         config={"displaylogo": False, "modeBarButtonsToRemove": _UNUSED_TOOLS},
     )
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    selection: Mapping[str, Any] = event.get("selection", {}) if event else {}
+    points = selection.get("points", [])
     for point in points:
         target = segment_from_point(base, point)
         if target is not None:

@@ -110,7 +110,8 @@ def _rate_card(
     definition = RATES[kpi]
     value = definition.of(current)
     before = definition.of(previous)
-    delta = None if value is None or before is None else format_points(value - before, view.lang)
+    change = None if value is None or before is None else value - before
+    delta = None if change is None else format_points(change, view.lang)
     counts = view.t(
         "overview.kpi.help_counts",
         numerator=format_count(current[definition.numerator], view.lang),
@@ -123,7 +124,7 @@ def _rate_card(
         format_percent(value, view.lang),
         delta=delta,
         delta_color="off"
-        if delta is None or rounds_to_no_change(value - before)
+        if change is None or rounds_to_no_change(change)
         else ("normal" if definition.better == "higher" else "inverse"),
         help=_help(view, f"overview.kpi.definition.{kpi}", current, counts),
         chart_data=[v * 100 for v in series if v is not None] if len(series) > 1 else None,

@@ -6,6 +6,7 @@ the charts over time (day / week / month, shares / counts).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -82,11 +83,16 @@ def selection_bar(view: Page, anchor: dt.date, choices: Mapping[str, list[str]])
                     view.t(f"overview.filter.{dimension}"),
                     options,
                     key=key,
-                    format_func=lambda v, d=dimension: _value_label(view, d, v),
+                    format_func=functools.partial(_value_label, view, dimension),
                     placeholder=view.t("overview.filter.all"),
                 )
             )
-    selection = Selection(period, MailFilter(**chosen))
+    mail_filter = MailFilter(
+        providers=chosen["providers"],
+        email_types=chosen["email_types"],
+        recipient_kinds=chosen["recipient_kinds"],
+    )
+    selection = Selection(period, mail_filter)
     _remember(preset, selection)
     return selection
 
