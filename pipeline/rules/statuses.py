@@ -71,6 +71,9 @@ EVENTS: tuple[str, ...] = (
     "unknown",
 )
 
+#: Events that carry a bounce category: failures and deferrals.
+CATEGORISED_EVENTS: tuple[str, ...] = ("deferred", "bounced", "blocked", "rejected", "failed")
+
 #: Why a mail failed or was deferred: every value the SQL macro `bounce_category` returns.
 BOUNCE_CATEGORIES: tuple[str, ...] = (
     "unknown_recipient",
