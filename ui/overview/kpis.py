@@ -21,13 +21,13 @@ from pipeline.i18n.numbers import (
 )
 from pipeline.queries.overview import alert_filter, in_period, segment_filter
 from pipeline.reports.alerts import AlertGroup, alert_advice, alert_facts, alert_text, slice_name
-from pipeline.reports.deliverability import NUMERATOR_FILTERS, RATES
+from pipeline.reports.deliverability import FAILURE_RATES, NUMERATOR_FILTERS, RATES
 from ui.app.shell import Page
 from ui.overview.drill import explore_button
 from ui.overview.selection import Selection
 
 # The cards, in order: a rate key of deliverability.RATES, or "mails".
-KPIS = ("mails", "delivery", "open", "undeliverable", "send_error", "complaint")
+KPIS = ("mails", "delivery", "open", *FAILURE_RATES, "complaint")
 
 
 def kpi_cards(

@@ -13,8 +13,13 @@ from typing import Any
 import pandas as pd
 
 from pipeline.i18n import labels, t
-from pipeline.reports.session_proof.model import NOT_RECEIVED, SessionProof
-from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, STATUS_TEXT_COLOURS
+from pipeline.reports.session_proof.model import SessionProof
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    STATUS_COLOURS,
+    STATUS_KEYS,
+    STATUS_TEXT_COLOURS,
+)
 
 CSS = """
 :root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --head: #eef2f6; }
@@ -154,7 +159,7 @@ def _badge(proof: SessionProof, status: str) -> str:
 
 
 def _problem(proof: SessionProof, mail: pd.Series) -> str:
-    if mail["status"] not in NOT_RECEIVED:
+    if mail["status"] not in FAILED_STATUSES:
         return ""
     category = labels("bounce_category", proof.lang).get(_text(mail["bounce_category"]), "")
     reason = _text(mail["last_reason"])[:240]

@@ -26,11 +26,14 @@ from pipeline.i18n import format_datetime, labels, t
 from pipeline.queries.session_proof import SessionFacts, session_facts, session_mails
 from pipeline.reports.export import neutralise
 from pipeline.reports.export_xlsx import DATE_FORMAT, HEADER_FORMAT, SAFE_STRINGS
-from pipeline.rules.statuses import RECIPIENT_KINDS, STATUS_KEYS
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    IN_FLIGHT_STATUSES,
+    RECEIVED_STATUSES,
+    RECIPIENT_KINDS,
+    STATUS_KEYS,
+)
 
-RECEIVED = ("delivered", "opened")
-NOT_RECEIVED = ("undeliverable", "send_error")
-IN_PROGRESS = ("requested", "sent")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML_MIME = "text/html"
 
@@ -75,9 +78,10 @@ class SessionProof:
             status = mails["status"]
             out.append(KindSummary(
                 kind=kind, people=mails["person_key"].nunique(), mails=len(mails),
-                received=int(status.isin(RECEIVED).sum()), opened=int((status == "opened").sum()),
-                not_received=int(status.isin(NOT_RECEIVED).sum()),
-                in_progress=int(status.isin(IN_PROGRESS).sum()),
+                received=int(status.isin(RECEIVED_STATUSES).sum()),
+                opened=int((status == "opened").sum()),
+                not_received=int(status.isin(FAILED_STATUSES).sum()),
+                in_progress=int(status.isin(IN_FLIGHT_STATUSES).sum()),
             ))  # fmt: skip
         return out
 
@@ -217,7 +221,7 @@ def mail_cells(proof: SessionProof) -> list[list[Any]]:
     categories = labels("bounce_category", proof.lang)
     out = []
     for mail in proof.rows.itertuples(index=False):
-        failed = mail.status in NOT_RECEIVED
+        failed = mail.status in FAILED_STATUSES
         out.append([
             proof.kind_label(_text(mail.recipient_kind)),
             _text(mail.person_name) or _text(mail.recipient_email), _text(mail.contact_id),
