@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from pipeline.ingest.merge import merge_events
+from pipeline.readers.sendlog import _KINDS
 from pipeline.rules.statuses import BOUNCE_CATEGORIES, EVENTS, RECIPIENT_KINDS, STATUS_KEYS
 from pipeline.store import SCHEMA_VERSION, migrate, schema_version
 from pipeline.store.schema import MIGRATIONS, _read_sql
@@ -49,6 +50,11 @@ def _store(path: Path) -> duckdb.DuckDBPyConnection:
 
 def test_store_constraints_list_exactly_the_python_vocabulary(tmp_path: Path) -> None:
     assert _check_lists(_store(tmp_path / "store.duckdb")) == VOCABULARY
+
+
+def test_every_recipient_kind_alias_of_the_send_log_names_a_vocabulary_kind() -> None:
+    found = duckdb.connect().execute(f"SELECT list(DISTINCT kind ORDER BY kind) FROM {_KINDS}")
+    assert found.fetchone() == (sorted(RECIPIENT_KINDS),)
 
 
 def test_store_refuses_a_status_outside_the_vocabulary(tmp_path: Path) -> None:
