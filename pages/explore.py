@@ -10,23 +10,23 @@ from ui.app.db import cached_query
 from ui.app.shell import page
 from ui.explore.export import export_buttons, large_export_notice
 from ui.explore.filter_bar import mail_filter_bar
-from ui.grid.mail_list import header_filter_condition, mail_list
+from ui.grid.mail_list import header_filters, mail_list
 from ui.sessions.proof import session_proof_downloads
 
 KEY = "explore"
 
 view = page("nav.explore")
 mail_filter = mail_filter_bar(view, KEY)
-grid_condition = header_filter_condition(view, KEY)
-count = cached_query(count_mails)(view.snapshot, mail_filter, grid_condition)
+grid = header_filters(view, KEY)
+count = cached_query(count_mails)(view.snapshot, mail_filter, grid)
 
 left, right = st.columns([1, 3], vertical_alignment="bottom")
 left.metric(view.t("explore.count"), format_count(count, view.lang))
 with right:
     st.caption(view.t("explore.export.title", count=format_count(count, view.lang)))
-    export_buttons(view, mail_filter, grid_condition=grid_condition, count=count, key=KEY)
+    export_buttons(view, mail_filter, grid=grid, count=count, key=KEY)
 large_export_notice(view, mail_filter, count)
-if grid_condition[0] != "TRUE":
+if grid.is_filtered():
     st.caption(view.t("explore.export.with_column_filters"))
 if count == 0:
     st.info(view.t("explore.no_match"))

@@ -35,5 +35,9 @@ class QueryError(PipelineError):
     """A query was asked for something it cannot answer (unknown column, bad filter)."""
 
 
+class GridFilterError(QueryError):
+    """A grid filter or sort model that the grid could not have produced."""
+
+
 class ExportError(PipelineError):
     """An export could not be written: nothing to export, too many rows, unwritable destination."""

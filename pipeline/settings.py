@@ -39,6 +39,13 @@ SETTINGS: dict[str, Setting] = {
     "writer_wait_seconds": Setting(
         "MAILTRAIL_WRITER_WAIT", "600", "How long an ingest waits for another ingest to finish."
     ),
+    "stuck_hours": Setting(
+        "MAILTRAIL_STUCK_HOURS",
+        "4",
+        "Hours after which a mail still `requested` is stuck (the detail panel warns, the Data "
+        "page lists it). 4 rather than 2: providers report a queued mail within minutes, but "
+        "their files are often imported a few hours apart, and a shorter delay cries wolf.",
+    ),
 }
 
 
@@ -53,6 +60,7 @@ class Settings:
     timezone: str = SETTINGS["timezone"].default
     language: str = SETTINGS["language"].default
     writer_wait_seconds: float = float(SETTINGS["writer_wait_seconds"].default)
+    stuck_hours: float = float(SETTINGS["stuck_hours"].default)
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +68,11 @@ class Settings:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as e:
             raise ConfigError(f"unknown time zone {self.timezone!r} (MAILTRAIL_TZ)") from e
+        if not self.stuck_hours > 0:
+            raise ConfigError(
+                f"the stuck delay must be a positive number of hours, not {self.stuck_hours!r} "
+                "(MAILTRAIL_STUCK_HOURS)"
+            )
         if self.language not in ("fr", "en"):
             raise ConfigError(
                 f"language must be 'fr' or 'en', not {self.language!r} (MAILTRAIL_LANG)"
@@ -102,5 +115,12 @@ def _convert(name: str, raw: object) -> object:
         except ValueError as e:
             raise ConfigError(
                 f"MAILTRAIL_WRITER_WAIT must be a number of seconds, not {raw!r}"
+            ) from e
+    if name == "stuck_hours":
+        try:
+            return float(str(raw))
+        except ValueError as e:
+            raise ConfigError(
+                f"MAILTRAIL_STUCK_HOURS must be a number of hours, not {raw!r}"
             ) from e
     return str(raw)

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.rules.bounce_rules import BOUNCE_CATEGORIES, CATEGORISED_EVENTS, install_bounce_macros
-from pipeline.rules.statuses import EVENTS
+from pipeline.rules.sql_files import install_macros
+from pipeline.rules.statuses import BOUNCE_CATEGORIES, CATEGORISED_EVENTS, EVENTS
 
 GMAIL_NO_SUCH_USER = (
     "smtp; 550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
@@ -327,7 +327,7 @@ CASES = [
 @pytest.fixture(scope="module")
 def con() -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    install_bounce_macros(connection)
+    install_macros(connection)
     return connection
 
 
@@ -448,7 +448,7 @@ def test_brevo_deferred_user_unknown_is_a_hard_bounce_once_codes_are_filled(
 
 
 def test_macros_can_be_installed_twice(con: duckdb.DuckDBPyConnection) -> None:
-    install_bounce_macros(con)
+    install_macros(con)
     assert con.execute("SELECT smtp_code_of('550 x')").fetchone() == (550,)
 
 

@@ -208,6 +208,22 @@ def test_mails_still_requested_for_hours_link_to_their_detail(
     assert "Aucun e-mail n'est resté « Demandé » plus de 12 h." in _texts(app.success)
 
 
+def test_the_stuck_delay_starts_from_the_mailtrail_stuck_hours_setting(
+    write, ingest, settings, monkeypatch
+) -> None:
+    answered = every("brevo", [0, 10], prefix="OK")
+    waiting = every("brevo", [1, 8], prefix="WAIT")
+    ingest(
+        write("sends.csv", send_log(answered + waiting)), write("b.jsonl", brevo_events(answered))
+    )
+    monkeypatch.setenv("MAILTRAIL_STUCK_HOURS", "0.5")
+    app = _app(monkeypatch, settings.db_path)
+    app.run()
+    _ok(app)
+    assert app.number_input(key="data_stuck_hours").value == 0.5
+    assert len(_frame_with(app, "hours_waiting")) == 2
+
+
 def test_before_any_database_exists_the_page_offers_the_upload_and_creates_it(
     tmp_path: Path, monkeypatch
 ) -> None:

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 
 from pipeline.errors import ExportError
-from pipeline.filters.grid_sql import HISTORY_COLUMNS, grid_where
+from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import count_mails
 from pipeline.reports.export import (
@@ -120,9 +120,9 @@ def test_an_export_from_the_page_includes_the_grids_column_filters(
         params,
     ).fetchall()[0][0]
     typed = {"recipient_email": {"filterType": "text", "type": "contains", "filter": domain}}
-    condition = grid_where(typed, HISTORY_COLUMNS)
-    rows = exported(demo_con, INCIDENT, "csv", tmp_path, grid_condition=condition)
-    assert 0 < len(rows) == count_mails(demo_con, INCIDENT, condition)
+    grid = GridQuery.from_grid(typed)
+    rows = exported(demo_con, INCIDENT, "csv", tmp_path, grid=grid)
+    assert 0 < len(rows) == count_mails(demo_con, INCIDENT, grid)
     assert len(rows) < count_mails(demo_con, INCIDENT)
     assert all(domain in r["recipient_email"] for r in rows)
 

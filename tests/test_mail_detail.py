@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from pipeline.queries.mail_detail import load_mail, mail_events
 from pipeline.support.guidance import customer_service_text
 from tests.conftest import DemoStore
 from ui.mail.detail import REMOTE_IMAGES_KEY
-from ui.mail.facts import timeline_frame
+from ui.mail.facts import is_stuck, timeline_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,3 +193,12 @@ def test_every_status_of_the_demo_opens_without_an_error(
     for send_id in ids:
         app = open_mail(monkeypatch, send_id, lang)
         assert app.tabs, send_id
+
+
+def test_a_mail_requested_three_hours_ago_is_stuck_only_past_a_shorter_delay() -> None:
+    now = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+    mail = {"status": "requested", "requested_at": now - dt.timedelta(hours=3)}
+    assert is_stuck(mail, 2, now=now)
+    assert not is_stuck(mail, 4, now=now)
+    assert not is_stuck({**mail, "status": "sent"}, 2, now=now)
+    assert not is_stuck({"status": "requested", "requested_at": None}, 2, now=now)

@@ -42,3 +42,14 @@ def test_explicit_overrides_beat_the_environment() -> None:
 def test_an_unknown_time_zone_is_a_clear_error() -> None:
     with pytest.raises(ConfigError, match="unknown time zone 'Europe/Pariss'"):
         Settings.from_env(environ={"MAILTRAIL_TZ": "Europe/Pariss"})
+
+
+def test_a_mail_is_stuck_after_four_hours_unless_mailtrail_stuck_hours_says_otherwise() -> None:
+    assert Settings.from_env(environ={}).stuck_hours == 4.0
+    assert Settings.from_env(environ={"MAILTRAIL_STUCK_HOURS": "1.5"}).stuck_hours == 1.5
+
+
+@pytest.mark.parametrize("raw", ["soon", "0", "-2"])
+def test_a_stuck_delay_that_is_not_a_positive_number_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="MAILTRAIL_STUCK_HOURS"):
+        Settings.from_env(environ={"MAILTRAIL_STUCK_HOURS": raw})

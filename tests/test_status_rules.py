@@ -180,9 +180,10 @@ def test_refresh_recomputes_only_the_mails_an_ingest_touched(tmp_path) -> None:
     first = tmp_path / "a.jsonl"
     first.write_text(brevo_line("delivered", 1) + "\n")
     ingest_paths([first], config)
-    # Mark the existing mail with a status no rule produces: a full recompute would erase it.
+    # Mark the existing mail with a status its events cannot give it (the store refuses a status
+    # outside the vocabulary): a full recompute would turn it back into `delivered`.
     with open_writer(config) as writer:
-        writer.con.execute("UPDATE mail_status SET status = 'sentinel'")
+        writer.con.execute("UPDATE mail_status SET status = 'send_error'")
     other = tmp_path / "b.jsonl"
     other.write_text(
         json.dumps(
@@ -200,4 +201,4 @@ def test_refresh_recomputes_only_the_mails_an_ingest_touched(tmp_path) -> None:
     con = duckdb.connect(str(config.db_path), read_only=True)
     statuses = sorted(r[0] for r in con.execute("SELECT status FROM email_history").fetchall())
     con.close()
-    assert statuses == ["sent", "sentinel"]
+    assert statuses == ["send_error", "sent"]

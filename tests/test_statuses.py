@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import itertools
 
-from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, STATUSES, status_label
+import duckdb
+import pytest
+
+from pipeline.rules.status_sql import status_in
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    IN_FLIGHT_STATUSES,
+    RECEIVED_STATUSES,
+    SETTLED_STATUSES,
+    STATUS_COLOURS,
+    STATUS_KEYS,
+    STATUSES,
+    status_label,
+)
 
 
 def _luminance(colour: str) -> float:
@@ -55,3 +68,24 @@ def test_colours_of_neighbouring_statuses_differ_in_lightness_or_hue() -> None:
 def test_status_label_is_translated() -> None:
     assert status_label("undeliverable", "fr") == "Réception impossible"
     assert status_label("undeliverable", "en") == "Undeliverable"
+
+
+def test_every_status_is_exactly_one_of_in_flight_received_or_failed() -> None:
+    groups = (IN_FLIGHT_STATUSES, RECEIVED_STATUSES, FAILED_STATUSES)
+    assert sorted(s for group in groups for s in group) == sorted(STATUS_KEYS)
+    assert set(SETTLED_STATUSES) == set(STATUS_KEYS) - set(IN_FLIGHT_STATUSES)
+    assert FAILED_STATUSES == ("undeliverable", "send_error")
+
+
+def test_status_in_selects_exactly_the_statuses_of_its_set() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE m AS SELECT unnest(?::VARCHAR[]) AS status", [list(STATUS_KEYS)])
+    for group in (FAILED_STATUSES, IN_FLIGHT_STATUSES, SETTLED_STATUSES):
+        found = con.execute(f"SELECT list(status ORDER BY status) FROM m WHERE {status_in(group)}")
+        assert found.fetchone() == (sorted(group),)
+
+
+@pytest.mark.parametrize("statuses", [(), ("delivered", "lost"), ("x') OR (TRUE",)])
+def test_status_in_refuses_anything_but_vocabulary_statuses(statuses: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError):
+        status_in(statuses)

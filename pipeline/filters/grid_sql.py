@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pipeline.errors import GridFilterError
 from pipeline.filters.grid_columns import (
     HISTORY_COLUMNS,
     ColumnKind,
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_SORT",
     "GridColumn",
     "GridFilterError",
+    "grid_condition",
     "grid_order",
     "grid_where",
     "with_labels",
@@ -54,10 +56,6 @@ _TRUE_WORDS = frozenset({"true", "yes", "oui", "vrai", "1"})
 _FALSE_WORDS = frozenset({"false", "no", "non", "faux", "0"})
 
 
-class GridFilterError(ValueError):
-    """A grid filter or sort model that the grid could not have produced."""
-
-
 def grid_where(
     filter_model: Mapping[str, Any] | None,
     columns: Mapping[str, GridColumn],
@@ -71,6 +69,16 @@ def grid_where(
     the raw column; an empty selection restricts nothing. Returns ("TRUE", []) when nothing
     filters.
     """
+    return grid_condition(filter_model, columns, selections=selections) or ("TRUE", [])
+
+
+def grid_condition(
+    filter_model: Mapping[str, Any] | None,
+    columns: Mapping[str, GridColumn],
+    *,
+    selections: Mapping[str, Sequence[str]] | None = None,
+) -> Fragment | None:
+    """Like `grid_where`, but None when nothing filters (so that a caller adds no condition)."""
     if filter_model is None:
         filter_model = {}
     if not isinstance(filter_model, Mapping):
@@ -84,7 +92,7 @@ def grid_where(
         raise GridFilterError("selections must map a column to a list of codes")
     for name, values in (selections or {}).items():
         fragments.extend(_selection_condition(name, columns, values))
-    return _join(fragments, "AND") if fragments else ("TRUE", [])
+    return _join(fragments, "AND") if fragments else None
 
 
 def grid_order(

@@ -17,11 +17,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pipeline.rules.status_sql import status_in
 from pipeline.rules.statuses import FAILED_STATUSES, RECIPIENT_KINDS
 
 MAX_SEARCH_WORDS = 6
 MAX_WORD = 100
-_FAILED = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
+_FAILED = status_in(FAILED_STATUSES)
 # What a search word is compared with: name, address and id, lower-cased and without accents.
 _HAYSTACK = (
     "strip_accents(lower(coalesce(recipient_name, '') || ' ' || recipient_email || ' ' "

@@ -17,6 +17,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from pipeline.settings import SETTINGS
+
 # The usual-gap rule: over the WINDOW_DAYS before "as of", the gaps between consecutive hours
 # that had any activity; the longest IGNORED_LONGEST_GAPS of them are one-offs (an outage, a
 # holiday) and left out; the next longest is the usual gap, but never less than the floor.
@@ -24,7 +26,8 @@ WINDOW_DAYS = 90
 IGNORED_LONGEST_GAPS = 2
 PROVIDER_FLOOR_HOURS = 6.0
 STORE_FLOOR_HOURS = 24.0
-DEFAULT_STUCK_HOURS = 4.0
+#: Hours after which a mail still `requested` is stuck: the MAILTRAIL_STUCK_HOURS setting.
+DEFAULT_STUCK_HOURS = float(SETTINGS["stuck_hours"].default)
 
 Verdict = Literal["current", "late", "idle", "no_events"]
 

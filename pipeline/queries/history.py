@@ -1,13 +1,17 @@
-"""Questions about mails: which ones match a filter, how many, and the page of them a grid shows."""
+"""Questions about mails: which ones match a filter, how many, and the page of them a grid shows.
+
+A grid's own header filters and sort arrive as a `GridQuery` and are compiled here, into bound
+parameters and whitelisted column expressions; callers never pass SQL text.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
 
 # What the history grid and its detail link need of each mail.
@@ -18,25 +22,26 @@ GRID_FIELDS = (
 DEFAULT_ORDER = "requested_at DESC NULLS LAST, send_id"
 
 
-def mail_condition(
-    mail_filter: MailFilter, grid_condition: tuple[str, Sequence[Any]] | None = None
-) -> tuple[str, list[Any]]:
+def mail_condition(mail_filter: MailFilter, grid: GridQuery | None = None) -> tuple[str, list[Any]]:
     """The SQL condition (without WHERE) and parameters of the mails that match the filter and,
-    when given, the grid's own header filters: what counts, grids and exports all select."""
+    when given, the grid's own header filters: what counts, grids and exports all select.
+
+    Raises GridFilterError when the grid's models cannot be compiled."""
     where, params = mail_filter.where()
-    if grid_condition:
-        where = f"({where}) AND ({grid_condition[0]})"
-        params = [*params, *grid_condition[1]]
+    grid_part = grid.where() if grid is not None else None
+    if grid_part is not None:
+        where = f"({where}) AND ({grid_part[0]})"
+        params = [*params, *grid_part[1]]
     return where, params
 
 
 def count_mails(
     con: duckdb.DuckDBPyConnection,
     mail_filter: MailFilter,
-    grid_condition: tuple[str, Sequence[Any]] | None = None,
+    grid: GridQuery | None = None,
 ) -> int:
     """How many mails match the filter (and the grid's own header filters)."""
-    where, params = mail_condition(mail_filter, grid_condition)
+    where, params = mail_condition(mail_filter, grid)
     row = con.execute(f"SELECT count(*) FROM email_history WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
@@ -44,13 +49,13 @@ def count_mails(
 def history_rows(
     con: duckdb.DuckDBPyConnection,
     mail_filter: MailFilter,
-    grid_condition: tuple[str, Sequence[Any]] | None = None,
-    order: str = DEFAULT_ORDER,
+    grid: GridQuery | None = None,
     limit: int = 2000,
 ) -> pd.DataFrame:
-    """The mails a history grid shows: filtered, sorted (`order` comes from grid_order, a
-    whitelisted ORDER BY list), at most `limit` of them."""
-    where, params = mail_condition(mail_filter, grid_condition)
+    """The mails a history grid shows: filtered, sorted as the grid asks (newest first without
+    a grid), at most `limit` of them."""
+    where, params = mail_condition(mail_filter, grid)
+    order = grid.order_by() if grid is not None else DEFAULT_ORDER
     return con.execute(
         f"SELECT {GRID_FIELDS} FROM email_history WHERE {where} ORDER BY {order} LIMIT ?",
         [*params, limit],

@@ -18,19 +18,26 @@ import pandas as pd
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.filters.periods import Bucket, Period, bucket_start, buckets
 from pipeline.rules.deliverability import COUNT_NAMES
-from pipeline.rules.statuses import RECIPIENT_KINDS, STATUS_KEYS
+from pipeline.rules.status_sql import status_in
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    IN_FLIGHT_STATUSES,
+    RECEIVED_STATUSES,
+    RECIPIENT_KINDS,
+    SETTLED_STATUSES,
+    STATUS_KEYS,
+)
 
-_SETTLED = "('delivered', 'opened', 'undeliverable', 'send_error')"
 _HUMAN_OPEN = "(open_count > 0 OR click_count > 0)"
 COUNTS = ",\n".join(
     [
         "count(*) AS mails",
-        f"count(*) FILTER (WHERE status IN {_SETTLED}) AS settled",
-        "count(*) FILTER (WHERE status IN ('delivered', 'opened')) AS arrived",
-        "count(*) FILTER (WHERE status IN ('delivered', 'opened', 'undeliverable')) AS attempted",
+        f"count(*) FILTER (WHERE {status_in(SETTLED_STATUSES)}) AS settled",
+        f"count(*) FILTER (WHERE {status_in(RECEIVED_STATUSES)}) AS arrived",
+        f"count(*) FILTER (WHERE {status_in((*RECEIVED_STATUSES, 'undeliverable'))}) AS attempted",
         "count(*) FILTER (WHERE status = 'undeliverable') AS undeliverable",
         "count(*) FILTER (WHERE status = 'send_error') AS send_error",
-        "count(*) FILTER (WHERE status IN ('requested', 'sent')) AS in_flight",
+        f"count(*) FILTER (WHERE {status_in(IN_FLIGHT_STATUSES)}) AS in_flight",
         f"count(*) FILTER (WHERE status = 'opened' AND {_HUMAN_OPEN}) AS human_opened",
         f"count(*) FILTER (WHERE status = 'opened' AND NOT {_HUMAN_OPEN}) AS machine_opened_only",
         "count(*) FILTER (WHERE complained) AS complained",
@@ -53,7 +60,7 @@ _TRUNC = {
     "month": f"date_trunc('month', {_DAY})",
 }
 OTHER = "__other__"
-FAILED = "('undeliverable', 'send_error')"
+_FAILED = status_in(FAILED_STATUSES)
 
 
 def data_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
@@ -156,7 +163,7 @@ def sessions_with_most_failures(
     return con.execute(
         f"SELECT session_id AS value, any_value(session_name) AS session_name, {COUNTS} "
         f"FROM email_history WHERE {where} AND session_id IS NOT NULL GROUP BY session_id "
-        f"HAVING count(*) FILTER (WHERE status IN {FAILED}) > 0 "
+        f"HAVING count(*) FILTER (WHERE {_FAILED}) > 0 "
         f"ORDER BY status_undeliverable + status_send_error DESC, mails DESC, value LIMIT ?",
         [*params, top],
     ).df()
@@ -185,7 +192,7 @@ def monthly_slices(
         ),
         categories AS (
             SELECT month, dimension, value, status, bounce_category, count(*) AS n
-            FROM sliced WHERE status IN {FAILED} AND bounce_category IS NOT NULL
+            FROM sliced WHERE {_FAILED} AND bounce_category IS NOT NULL
             GROUP BY ALL
         ),
         top_category AS (

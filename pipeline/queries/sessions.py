@@ -14,9 +14,10 @@ import duckdb
 import pandas as pd
 
 from pipeline.filters.mail_filter import MailFilter
+from pipeline.rules.status_sql import status_in
 from pipeline.rules.statuses import FAILED_STATUSES
 
-_FAILED = "status IN (" + ", ".join(f"'{s}'" for s in FAILED_STATUSES) + ")"
+_FAILED = status_in(FAILED_STATUSES)
 
 # One row per session. A session renamed in the platform keeps the name of its latest mail.
 _SESSION_ROWS = f"""

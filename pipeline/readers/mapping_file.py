@@ -19,11 +19,9 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import PipelineError
+from pipeline.rules.statuses import EVENTS
 
-VOCABULARY = (
-    "queued", "accepted", "deferred", "delivered", "opened", "clicked", "bounced", "blocked",
-    "rejected", "failed", "complained", "unsubscribed", "unknown",
-)  # fmt: skip
+VOCABULARY = EVENTS  # the normalized events a mapping may name
 REQUIRED_COLUMNS = ("message_id", "recipient", "time", "event")
 OPTIONAL_COLUMNS = (
     "reason", "smtp_code", "enhanced_code", "subject", "sender", "url", "event_id", "provider",

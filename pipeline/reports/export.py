@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shlex
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from typing import Any, Literal
 import duckdb
 
 from pipeline.errors import ExportError
+from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import mail_condition
 from pipeline.reports.export_xlsx import XLSX_MAX_ROWS, write_mails_xlsx
@@ -143,16 +143,17 @@ def export_mails(
     format_key: str,
     out: Path | str,
     *,
-    grid_condition: tuple[str, Sequence[Any]] | None = None,
+    grid: GridQuery | None = None,
 ) -> ExportResult:
     """Write every mail of the slice to `out` in the format `format_key`; return what was written.
 
+    `grid` adds the grid's own header filters, so that the file holds what the grid counts.
     Raises ExportError when no mail matches, when the slice is too large for the format, or
     when the file cannot be written. Times are in the connection's TimeZone (CSV, XLSX).
     """
     spec = export_format(format_key)
     out = Path(out)
-    where, params = mail_condition(mail_filter, grid_condition)
+    where, params = mail_condition(mail_filter, grid)
     try:
         rows = _count(con, where, params)
     except duckdb.Error as e:

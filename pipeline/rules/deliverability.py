@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from pipeline.rules.statuses import FAILED_STATUSES, RECEIVED_STATUSES
+
 Direction = Literal["higher", "lower", "neutral"]
 Level = Literal["watch", "high", "critical"]
 LEVELS: tuple[Level, ...] = ("watch", "high", "critical")
@@ -59,6 +61,9 @@ class Rate:
         return int(counts.get(self.numerator) or 0) / below if below else None
 
 
+#: The failure rates, one per failed status and named after it.
+FAILURE_RATES: tuple[str, ...] = FAILED_STATUSES
+
 RATES: dict[str, Rate] = {
     rate.key: rate
     for rate in (
@@ -74,7 +79,7 @@ RATES: dict[str, Rate] = {
 
 #: The mails a rate counts in its numerator, as MailFilter fields: what a click on a rate opens.
 NUMERATOR_FILTERS: dict[str, dict[str, Any]] = {
-    "delivery": {"statuses": ("delivered", "opened")},
+    "delivery": {"statuses": RECEIVED_STATUSES},
     "open": {"statuses": ("opened",), "human_open": True},
     "machine_open": {"statuses": ("opened",), "human_open": False},
     "undeliverable": {"statuses": ("undeliverable",)},

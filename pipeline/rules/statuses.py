@@ -71,6 +71,9 @@ EVENTS: tuple[str, ...] = (
     "unknown",
 )
 
+#: Events that carry a bounce category: failures and deferrals.
+CATEGORISED_EVENTS: tuple[str, ...] = ("deferred", "bounced", "blocked", "rejected", "failed")
+
 #: Why a mail failed or was deferred: every value the SQL macro `bounce_category` returns.
 BOUNCE_CATEGORIES: tuple[str, ...] = (
     "unknown_recipient",
@@ -83,8 +86,18 @@ BOUNCE_CATEGORIES: tuple[str, ...] = (
     "other",
 )
 
+#: Statuses that mean the mail reached its recipient's mailbox.
+RECEIVED_STATUSES: tuple[str, ...] = ("delivered", "opened")
+
 #: Statuses that mean the mail did not arrive and someone should act.
 FAILED_STATUSES: tuple[str, ...] = ("undeliverable", "send_error")
+
+#: Statuses whose fate is known: received or failed.
+SETTLED_STATUSES: tuple[str, ...] = (*RECEIVED_STATUSES, *FAILED_STATUSES)
+
+#: Statuses still in flight: asked for (`requested`) or handed to the provider (`sent`);
+#: their fate is not known yet.
+IN_FLIGHT_STATUSES: tuple[str, ...] = ("requested", "sent")
 
 
 def status_label(key: str, lang: str = "fr") -> str:

@@ -15,6 +15,7 @@ from pipeline.errors import StoreError
 MIGRATIONS: tuple[str, ...] = (
     "001_initial.sql",
     "002_contract_views.sql",
+    "003_vocabulary.sql",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,7 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pipeline.i18n import DEFAULT_LANGUAGE, format_datetime, has_key, t
-from pipeline.rules.statuses import BOUNCE_CATEGORIES, FAILED_STATUSES, STATUS_KEYS, status_label
+from pipeline.rules.statuses import (
+    BOUNCE_CATEGORIES,
+    FAILED_STATUSES,
+    RECEIVED_STATUSES,
+    STATUS_KEYS,
+    status_label,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def guidance(
     if status == "opened" and machine_opens_only:
         variant = "opened_machine_only"
     found = _paragraphs(variant, lang)
-    if status in ("delivered", "opened"):
+    if status in RECEIVED_STATUSES:
         found = _with_recipient_flags(found, lang, complained=complained, unsubscribed=unsubscribed)
     return found
 

@@ -53,9 +53,3 @@ def cached_query(
     run.__qualname__ = f"cached:{fn.__qualname__}"
     run.__name__ = fn.__name__
     return st.cache_data(show_spinner=False, max_entries=256, ttl=3600)(run)
-
-
-def with_cursor(snapshot: str, fn: Callable[..., R], *args: object, **kwargs: object) -> R:
-    """Run an uncached query (one whose result is large or one-off) on the pinned snapshot."""
-    with reader().cursor(snapshot) as cur:
-        return fn(cur, *args, **kwargs)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from pipeline.i18n import format_datetime, has_key, labels, t
 from pipeline.queries import data_health as health
-from ui.app.db import cached_query
+from ui.app.db import cached_query, settings
 from ui.app.shell import Page
 
 STUCK_SHOWN = 500
@@ -136,11 +136,12 @@ def freshness_message(item: health.ProviderFreshness, view: Page) -> str | None:
 
 def stuck_section(view: Page) -> None:
     st.subheader(view.t("data.stuck.title"))
+    lowest, highest = 0.5, 24.0 * 30
     hours = st.number_input(
         view.t("data.stuck.hours"),
-        min_value=0.5,
-        max_value=24.0 * 30,
-        value=health.DEFAULT_STUCK_HOURS,
+        min_value=lowest,
+        max_value=highest,
+        value=min(max(settings().stuck_hours, lowest), highest),  # MAILTRAIL_STUCK_HOURS
         step=0.5,
         format="%.1f",
         help=view.t("data.stuck.help"),

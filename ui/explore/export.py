@@ -10,12 +10,12 @@ offered for very large slices.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
+from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.i18n.numbers import format_count
 from pipeline.reports.export import FORMATS, export_command, export_file_name, export_mails
@@ -38,7 +38,7 @@ def export_buttons(
     view: Page,
     mail_filter: MailFilter,
     *,
-    grid_condition: tuple[str, Sequence[Any]] | None,
+    grid: GridQuery | None,
     count: int,
     key: str,
 ) -> None:
@@ -53,7 +53,7 @@ def export_buttons(
             )
             st.download_button(
                 view.t(f"explore.export.label.{format_key}"),
-                data=_builder(view.snapshot, mail_filter, grid_condition, format_key),
+                data=_builder(view.snapshot, mail_filter, grid, format_key),
                 file_name=export_file_name(mail_filter, format_key),
                 mime=FORMATS[format_key].mime,
                 key=f"{key}::export::{format_key}",
@@ -75,7 +75,7 @@ def large_export_notice(view: Page, mail_filter: MailFilter, count: int) -> None
 def _builder(
     snapshot: str,
     mail_filter: MailFilter,
-    grid_condition: tuple[str, Sequence[Any]] | None,
+    grid: GridQuery | None,
     format_key: str,
 ) -> Callable[[], bytes]:
     """The callable Streamlit runs when the button is clicked (outside the script run: it
@@ -83,7 +83,7 @@ def _builder(
     store = reader()
 
     def build() -> bytes:
-        return export_bytes(store, snapshot, mail_filter, grid_condition, format_key)
+        return export_bytes(store, snapshot, mail_filter, grid, format_key)
 
     return build
 
@@ -92,12 +92,12 @@ def export_bytes(
     store: SnapshotReader,
     snapshot: str,
     mail_filter: MailFilter,
-    grid_condition: tuple[str, Sequence[Any]] | None,
+    grid: GridQuery | None,
     format_key: str,
 ) -> bytes:
     """The export file's bytes, written to a temporary folder first (streamed from DuckDB)."""
     with tempfile.TemporaryDirectory(prefix="mailtrail-export-") as folder:
         path = Path(folder) / export_file_name(mail_filter, format_key)
         with store.cursor(snapshot) as cur:
-            export_mails(cur, mail_filter, format_key, path, grid_condition=grid_condition)
+            export_mails(cur, mail_filter, format_key, path, grid=grid)
         return path.read_bytes()

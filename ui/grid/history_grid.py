@@ -1,10 +1,11 @@
 """The one history grid every Mailtrail page uses (streamlit-aggrid, community modules only).
 
 The page filters and sorts in DuckDB: it reads the grid's last state with `grid_state(key)`,
-turns it into SQL with `pipeline.filters.grid_sql`, and hands the resulting rows to
-`history_grid`. The grid shows the user's header filters and sort but never re-filters or
-re-sorts the rows itself, and returns only {filter model, sort model, selected send_id} —
-never the rows. Its state is kept in session_state and restored when the grid is remounted.
+makes a `pipeline.filters.grid_query.GridQuery` of it for the pipeline's queries to compile,
+and hands the resulting rows to `history_grid`. The grid shows the user's header filters and
+sort but never re-filters or re-sorts the rows itself, and returns only {filter model, sort
+model, selected send_id} — never the rows. Its state is kept in session_state and restored
+when the grid is remounted.
 """
 
 from __future__ import annotations

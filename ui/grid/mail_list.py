@@ -4,25 +4,17 @@ below it. The selected mail is kept in the URL (`mail=SEND_ID`) so that a link o
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from pipeline.filters.grid_sql import (
-    HISTORY_COLUMNS,
-    GridColumn,
-    GridFilterError,
-    grid_order,
-    grid_where,
-    with_labels,
-)
+from pipeline.errors import GridFilterError
+from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.queries.history import count_mails, history_rows
 from pipeline.rules.statuses import MAIL_TYPES, STATUS_KEYS
 from ui.app.db import cached_query
 from ui.app.shell import Page
 from ui.grid.history_grid import grid_state, history_grid
-from ui.grid.text import kind_labels, status_labels, type_labels
+from ui.grid.text import status_labels, type_labels
 from ui.mail.detail import mail_detail
 
 MAIL_PARAM = "mail"
@@ -44,16 +36,16 @@ def mail_list(
     URL), or None. `key` must be unique on the page; it keeps the grid's state across reruns.
     """
     selections = _pickers(view, key) if pickers else {}
-    columns = _grid_columns(view.lang)
     state = grid_state(key)
     try:
-        grid_condition = grid_where(state.filter_model, columns, selections=selections)
-        order = grid_order(state.sort_model, columns)
+        grid = GridQuery.from_grid(
+            state.filter_model, state.sort_model, selections=selections, lang=view.lang
+        ).check()
     except GridFilterError as e:
         st.warning(view.t("mail_list.bad_filter", problem=e))
-        grid_condition, order = ("TRUE", []), grid_order(None, columns)
-    total = cached_query(count_mails)(view.snapshot, mail_filter, grid_condition)
-    rows = cached_query(history_rows)(view.snapshot, mail_filter, grid_condition, order, limit)
+        grid = GridQuery(lang=view.lang)
+    total = cached_query(count_mails)(view.snapshot, mail_filter, grid)
+    rows = cached_query(history_rows)(view.snapshot, mail_filter, grid, limit)
     state = history_grid(rows, key=key, lang=view.lang, show_session=show_session, total=total)
     send_id = _shown_mail(state.selected_send_id, key)
     if send_id:
@@ -61,22 +53,14 @@ def mail_list(
     return send_id
 
 
-def header_filter_condition(view: Page, key: str) -> tuple[str, list[Any]]:
-    """The SQL condition of the header filters the user set in the grid `key` (as mail_list will
-    apply them in this run), so that a count or an export can match the grid exactly.
-    ("TRUE", []) when there are none, or when they cannot be applied (mail_list says so)."""
+def header_filters(view: Page, key: str) -> GridQuery:
+    """The header filters the user set in the grid `key` (as mail_list will apply them in this
+    run), so that a count or an export can match the grid exactly. An unfiltered query when
+    there are none, or when they cannot be applied (mail_list says so)."""
     try:
-        return grid_where(grid_state(key).filter_model, _grid_columns(view.lang))
+        return GridQuery.from_grid(grid_state(key).filter_model, lang=view.lang).check()
     except GridFilterError:
-        return "TRUE", []
-
-
-def _grid_columns(lang: str) -> dict[str, GridColumn]:
-    return with_labels(HISTORY_COLUMNS, {
-        "status": status_labels(lang),
-        "email_type": type_labels(lang),
-        "recipient_kind": kind_labels(lang),
-    })  # fmt: skip
+        return GridQuery(lang=view.lang)
 
 
 def _pickers(view: Page, key: str) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from pipeline.queries.mail_detail import MailDetail, load_mail
 from pipeline.rules.statuses import FAILED_STATUSES
 from pipeline.support.guidance import customer_service_text, guidance
 from pipeline.support.typos import is_valid_address, suggest_address
-from ui.app.db import cached_query
+from ui.app.db import cached_query, settings
 from ui.app.shell import Page
 from ui.mail.attachments import attachments_tab
 from ui.mail.facts import (
@@ -115,9 +115,10 @@ def _header(view: Page, detail: MailDetail) -> None:
 def _guidance(view: Page, detail: MailDetail) -> None:
     mail = detail.mail
     status = str(mail["status"])
+    stuck = is_stuck(mail, settings().stuck_hours)
     explained = guidance(
         status, mail.get("bounce_category"), view.lang,
-        stuck=is_stuck(mail), machine_opens_only=machine_opens_only(mail),
+        stuck=stuck, machine_opens_only=machine_opens_only(mail),
         complained=bool(mail.get("complained")), unsubscribed=bool(mail.get("unsubscribed")),
     )  # fmt: skip
     body = (
@@ -127,7 +128,7 @@ def _guidance(view: Page, detail: MailDetail) -> None:
     address = str(mail.get("recipient_email") or "")
     if status in FAILED_STATUSES and address:
         body += _address_advice(view, address)
-    box = st.warning if status in FAILED_STATUSES or is_stuck(mail) else st.info
+    box = st.warning if status in FAILED_STATUSES or stuck else st.info
     box(body, icon="💡")
 
 

@@ -14,9 +14,6 @@ import pandas as pd
 from pipeline.i18n import format_datetime, has_key, t
 from pipeline.rules.statuses import STATUS_COLOURS, STATUS_TEXT_COLOURS, status_label
 
-#: A mail still `requested` after this long is stuck (guidance says so).
-STUCK_AFTER = timedelta(hours=2)
-
 
 def missing(value: object) -> bool:
     """None, NaN/NaT and blank strings."""
@@ -88,13 +85,13 @@ def context_line(mail: Mapping[str, Any], lang: str) -> str:
     return t("common.not_provided", lang)
 
 
-def is_stuck(mail: Mapping[str, Any], now: datetime | None = None) -> bool:
-    """Still only requested, long after it was."""
+def is_stuck(mail: Mapping[str, Any], hours: float, now: datetime | None = None) -> bool:
+    """Still only requested, more than `hours` after it was (the MAILTRAIL_STUCK_HOURS setting)."""
     requested = mail.get("requested_at")
     if mail.get("status") != "requested" or missing(requested):
         return False
     now = now or datetime.now(UTC)
-    return bool(now - pd.Timestamp(requested).to_pydatetime() > STUCK_AFTER)
+    return bool(now - pd.Timestamp(requested).to_pydatetime() > timedelta(hours=hours))
 
 
 def machine_opens_only(mail: Mapping[str, Any]) -> bool:

@@ -17,13 +17,18 @@ from pipeline.filters.periods import Period
 from pipeline.i18n import has_key, t
 from pipeline.i18n.numbers import format_count, format_percent
 from pipeline.queries.overview import OTHER
-from pipeline.rules.deliverability import RATES, thresholds_of
-from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, status_label
+from pipeline.rules.deliverability import FAILURE_RATES, RATES, thresholds_of
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    IN_FLIGHT_STATUSES,
+    STATUS_COLOURS,
+    STATUS_KEYS,
+    status_label,
+)
 from ui.overview.chart_style import FONT, STACK_ORDER, legend_below, percent_suffix, separators
 from ui.overview.drill import segment_data
 
 ROW_HEIGHT = 34
-FAILED = ("undeliverable", "send_error")
 _LABEL_PREFIX = {
     "email_type": "mail_type",
     "recipient_kind": "recipient_kind",
@@ -46,7 +51,7 @@ def breakdown_bars(
     _status_bars(figure, rows, labels, dimension, period, lang, shown, failures_only)
     _rate_bars(figure, rows, labels, dimension, period, lang, shown)
     most = max([1, *(_shown_total(row, failures_only) for row in rows)])
-    highest = max([0.05, *(RATES[r].of(row) or 0 for r in FAILED for row in rows)])
+    highest = max([0.05, *(RATES[r].of(row) or 0 for r in FAILURE_RATES for row in rows)])
     percent = percent_suffix(lang)
     figure.update_xaxes(
         range=[0, most * 1.3],
@@ -88,10 +93,10 @@ def _status_bars(figure, rows, labels, dimension, period, lang, shown, failures_
     both panels share one y axis, whose grouping would split every row in three); the row's
     total at the end of its bar."""
     base = [0] * len(rows)
-    for status in FAILED if failures_only else STACK_ORDER:
+    for status in FAILED_STATUSES if failures_only else STACK_ORDER:
         column = f"status_{status}"
         counts = [int(row[column]) for row in rows]
-        if not any(counts) and status in ("requested", "sent"):
+        if not any(counts) and status in IN_FLIGHT_STATUSES:
             continue
         figure.add_bar(
             y=labels,
@@ -145,7 +150,7 @@ def _status_bars(figure, rows, labels, dimension, period, lang, shown, failures_
 
 
 def _rate_bars(figure, rows, labels, dimension, period, lang, shown) -> None:
-    for rate in FAILED:
+    for rate in FAILURE_RATES:
         definition = RATES[rate]
         values = [definition.of(row) for row in rows]
         figure.add_bar(

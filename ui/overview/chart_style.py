@@ -12,12 +12,12 @@ import plotly.graph_objects as go
 
 from pipeline.filters.periods import Bucket, Period, bucket_label, month_label
 from pipeline.i18n import t
-from pipeline.rules.statuses import STATUS_COLOURS
+from pipeline.rules.statuses import FAILED_STATUSES, STATUS_COLOURS
 
 HEIGHT = 360
 FONT = "Source Sans Pro, sans-serif"
 # Stacking order, bottom to top: arrived mails first, failures on top where they stand out.
-STACK_ORDER = ("opened", "delivered", "sent", "requested", "undeliverable", "send_error")
+STACK_ORDER = ("opened", "delivered", "sent", "requested", *FAILED_STATUSES)
 RATE_COLOURS = {
     "delivery": STATUS_COLOURS["delivered"],
     "open": STATUS_COLOURS["opened"],

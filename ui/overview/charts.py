@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from pipeline.filters.periods import Bucket
 from pipeline.i18n import has_key, t
 from pipeline.i18n.numbers import format_count, format_percent
-from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, status_label
+from pipeline.rules.statuses import IN_FLIGHT_STATUSES, STATUS_COLOURS, STATUS_KEYS, status_label
 from ui.overview.chart_style import (
     FALLBACK_COLOURS,
     PROVIDER_COLOURS,
@@ -34,7 +34,7 @@ def status_bars(frame: pd.DataFrame, bucket: Bucket, lang: str, *, share: bool =
     totals = frame["mails"].tolist()
     for status in STACK_ORDER:
         column = f"status_{status}"
-        if not frame[column].any() and status in ("requested", "sent"):
+        if not frame[column].any() and status in IN_FLIGHT_STATUSES:
             continue  # nothing in flight: keep the legend short
         values = frame[column].tolist()
         if share:

@@ -28,13 +28,13 @@ from pipeline.reports.alerts import (
     alert_text,
     slice_name,
 )
-from pipeline.rules.deliverability import NUMERATOR_FILTERS, RATES
+from pipeline.rules.deliverability import FAILURE_RATES, NUMERATOR_FILTERS, RATES
 from ui.app.shell import Page
 from ui.overview.drill import explore_button
 from ui.overview.selection import Selection
 
 # The cards, in order: a rate key of deliverability.RATES, or "mails".
-KPIS = ("mails", "delivery", "open", "undeliverable", "send_error", "complaint")
+KPIS = ("mails", "delivery", "open", *FAILURE_RATES, "complaint")
 
 
 def kpi_cards(

@@ -14,7 +14,13 @@ import plotly.graph_objects as go
 from pipeline.filters.periods import Bucket
 from pipeline.i18n import t
 from pipeline.i18n.numbers import format_count, format_percent, format_threshold
-from pipeline.rules.deliverability import NUMERATOR_FILTERS, RATES, enough_volume, thresholds_of
+from pipeline.rules.deliverability import (
+    FAILURE_RATES,
+    NUMERATOR_FILTERS,
+    RATES,
+    enough_volume,
+    thresholds_of,
+)
 from ui.overview.chart_style import (
     RATE_COLOURS,
     bucket_labels,
@@ -99,7 +105,7 @@ def failure_rates(frame: pd.DataFrame, bucket: Bucket, lang: str) -> go.Figure:
         frame,
         bucket,
         lang,
-        rates=("undeliverable", "send_error"),
+        rates=FAILURE_RATES,
         title_key="chart.failures.title",
         threshold_rate="undeliverable",
         y_floor=0.055,

@@ -12,8 +12,13 @@ from html import escape
 import pandas as pd
 
 from pipeline.i18n import labels, t
-from pipeline.reports.session_proof.model import NOT_RECEIVED, SessionProof, text_of
-from pipeline.rules.statuses import STATUS_COLOURS, STATUS_KEYS, STATUS_TEXT_COLOURS
+from pipeline.reports.session_proof.model import SessionProof, text_of
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    STATUS_COLOURS,
+    STATUS_KEYS,
+    STATUS_TEXT_COLOURS,
+)
 
 CSS = """
 :root { --ink: #1f2328; --muted: #57606a; --line: #d0d7de; --head: #eef2f6; }
@@ -154,7 +159,7 @@ def _badge(proof: SessionProof, status: str) -> str:
 
 
 def _problem(proof: SessionProof, mail: pd.Series) -> str:
-    if mail["status"] not in NOT_RECEIVED:
+    if mail["status"] not in FAILED_STATUSES:
         return ""
     category = labels("bounce_category", proof.lang).get(text_of(mail["bounce_category"]), "")
     reason = text_of(mail["last_reason"])[:240]

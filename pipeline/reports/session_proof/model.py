@@ -21,11 +21,13 @@ from pipeline.errors import ExportError
 from pipeline.filters.mail_filter import file_safe
 from pipeline.i18n import format_datetime, labels, t
 from pipeline.queries.session_proof import SessionFacts, session_facts, session_mails
-from pipeline.rules.statuses import RECIPIENT_KINDS
+from pipeline.rules.statuses import (
+    FAILED_STATUSES,
+    IN_FLIGHT_STATUSES,
+    RECEIVED_STATUSES,
+    RECIPIENT_KINDS,
+)
 
-RECEIVED = ("delivered", "opened")
-NOT_RECEIVED = ("undeliverable", "send_error")
-IN_PROGRESS = ("requested", "sent")
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML_MIME = "text/html"
 
@@ -70,9 +72,10 @@ class SessionProof:
             status = mails["status"]
             out.append(KindSummary(
                 kind=kind, people=mails["person_key"].nunique(), mails=len(mails),
-                received=int(status.isin(RECEIVED).sum()), opened=int((status == "opened").sum()),
-                not_received=int(status.isin(NOT_RECEIVED).sum()),
-                in_progress=int(status.isin(IN_PROGRESS).sum()),
+                received=int(status.isin(RECEIVED_STATUSES).sum()),
+                opened=int((status == "opened").sum()),
+                not_received=int(status.isin(FAILED_STATUSES).sum()),
+                in_progress=int(status.isin(IN_FLIGHT_STATUSES).sum()),
             ))  # fmt: skip
         return out
 

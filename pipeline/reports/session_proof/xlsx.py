@@ -17,8 +17,8 @@ import xlsxwriter
 from pipeline.i18n import labels, t
 from pipeline.reports.export import neutralise
 from pipeline.reports.export_xlsx import DATE_FORMAT, HEADER_FORMAT, SAFE_STRINGS
-from pipeline.reports.session_proof.model import MAIL_COLUMNS, NOT_RECEIVED, SessionProof, text_of
-from pipeline.rules.statuses import STATUS_KEYS
+from pipeline.reports.session_proof.model import MAIL_COLUMNS, SessionProof, text_of
+from pipeline.rules.statuses import FAILED_STATUSES, STATUS_KEYS
 
 
 def proof_xlsx(proof: SessionProof) -> bytes:
@@ -89,7 +89,7 @@ def mail_cells(proof: SessionProof) -> list[list[Any]]:
     categories = labels("bounce_category", proof.lang)
     out = []
     for mail in proof.rows.itertuples(index=False):
-        failed = mail.status in NOT_RECEIVED
+        failed = mail.status in FAILED_STATUSES
         out.append([
             proof.kind_label(text_of(mail.recipient_kind)),
             text_of(mail.person_name) or text_of(mail.recipient_email), text_of(mail.contact_id),
