@@ -1,4 +1,5 @@
-"""The rooms keep their shape: no import cycle between any two modules of pipeline/ and ui/.
+"""The rooms keep their shape: no import cycle between any two modules of pipeline/ and ui/, and
+no SQL written in ui/ or pages/.
 
 Function-level imports count too: a cycle hidden in a function body is still a cycle (the
 session proof's model and HTML page once imported each other that way). The direction between
@@ -8,6 +9,7 @@ rooms is checked by the import-linter contracts in pyproject.toml (`make lint`).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +82,42 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import(tmp_path
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from pipeline.cli import main\n")
     assert imported_modules(module, project_modules()) == {"pipeline.cli"}
+
+
+SQL_WORDS = re.compile(
+    r"\b(SELECT|WHERE|ORDER BY|GROUP BY|INSERT INTO|UPDATE|DELETE FROM|JOIN)\b|^TRUE$"
+)
+
+
+def sql_strings(path: Path) -> list[str]:
+    """The string literals of a module that read as SQL (keywords are upper case in our SQL)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and SQL_WORDS.search(node.value)
+    ]
+
+
+def test_no_sql_is_written_in_ui_or_pages() -> None:
+    found = [
+        hit
+        for folder in ("ui", "pages")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for hit in sql_strings(path)
+    ]
+    assert found == [], "SQL belongs in pipeline/:\n" + "\n".join(found)
+
+
+def test_the_sql_finder_sees_a_where_clause_and_the_true_sentinel() -> None:
+    module = ROOT / "tests" / "_probe_sql.py"
+    module.write_text('w = "WHERE status = ?"\nt = "TRUE"\nlabel = "Select a session"\n')
+    try:
+        assert [hit.split(": ", 1)[1] for hit in sql_strings(module)] == [
+            "'WHERE status = ?'",
+            "'TRUE'",
+        ]
+    finally:
+        module.unlink()

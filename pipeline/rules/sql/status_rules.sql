@@ -82,6 +82,13 @@ decided AS (
         END AS status
     FROM mail_candidates AS c
     LEFT JOIN per_mail AS p USING (mail_id)
+), explained AS (
+    -- Reasons explain failures and retries; a delivered or opened mail carries none.
+    SELECT
+        *,
+        CASE WHEN status IN ('undeliverable', 'send_error', 'sent') THEN last_explanation END
+            AS kept_explanation
+    FROM decided
 )
 SELECT
     mail_id,
@@ -106,11 +113,10 @@ SELECT
     COALESCE(click_count, 0),
     COALESCE(complained, false),
     COALESCE(unsubscribed, false),
-    -- Reasons explain failures and retries; a delivered or opened mail carries none.
-    CASE WHEN status IN ('undeliverable', 'send_error', 'sent') THEN last_explanation.reason END,
-    CASE WHEN status IN ('undeliverable', 'send_error', 'sent') THEN last_explanation.smtp END,
-    CASE WHEN status IN ('undeliverable', 'send_error', 'sent') THEN last_explanation.enhanced END,
-    CASE WHEN status IN ('undeliverable', 'send_error', 'sent') THEN last_explanation.category END,
+    kept_explanation.reason,
+    kept_explanation.smtp,
+    kept_explanation.enhanced,
+    kept_explanation.category,
     event_subject,
     event_sender
-FROM decided;
+FROM explained;
