@@ -45,7 +45,10 @@ def test_the_other_contract_relations_exist_with_their_key_columns(ingest, db) -
     assert {"run_id", "file_path", "status", "records_read", "records_rejected"} <= set(
         _columns(con, "ingest_runs")
     )
-    assert _columns(con, "ingest_rejects") == ["run_id", "file_path", "line", "reason", "raw"]
+    assert _columns(con, "ingest_rejects") == [
+        "run_id", "file_path", "line", "reason", "raw", "reason_code", "reason_params",
+    ]  # fmt: skip
+    assert {"message", "message_code", "message_params"} <= set(_columns(con, "ingest_runs"))
 
 
 def test_migrating_twice_changes_nothing(tmp_path) -> None:
