@@ -19,11 +19,11 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.errors import InputFileError
+from pipeline.i18n import t
 from pipeline.i18n.messages import message, text_sql
 from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
 from pipeline.readers.records import csv_layout, csv_records, json_records
 from pipeline.rules.sql_files import run_sql_file
-from pipeline.i18n import t
 from pipeline.support.typos import address_problem
 
 log = logging.getLogger(__name__)

@@ -82,9 +82,8 @@ def _open_contact(contact_id: str, kind: str | None) -> None:
 
 
 def _counted(view: Page, what: str, count: int) -> str:
-    """ "1 session", "3 sessions" (the table has a text for one and for several)."""
-    key = f"contacts.count.{what}_{'one' if count == 1 else 'many'}"
-    return view.t(key, count=format_count(count, view.lang))
+    """ "1 session", "3 sessions": the form CLDR's plural rules choose for `count`."""
+    return view.t(f"contacts.count.{what}", count=count)
 
 
 def _day(moment: object, view: Page) -> str:
