@@ -9,7 +9,9 @@ import duckdb
 import pytest
 
 from pipeline.errors import StoreError
+from pipeline.ingest.messages import reject_reason, stored_message
 from pipeline.store import SCHEMA_VERSION, SnapshotReader, migrate, open_writer, schema_version
+from pipeline.store.schema import MIGRATIONS, _read_sql, migration_version
 from tests.conftest import DATA
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -57,6 +59,32 @@ def test_migrating_twice_changes_nothing(tmp_path) -> None:
     assert migrate(con) == SCHEMA_VERSION
     assert migrate(con) == SCHEMA_VERSION
     assert schema_version(con) == SCHEMA_VERSION
+
+
+def test_an_older_store_gains_message_codes_and_its_old_rows_read_as_written(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    con.execute("CREATE TABLE schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for name in MIGRATIONS[:2]:  # the store as Mailtrail wrote it before message codes
+        con.execute(_read_sql(name))
+    con.execute("INSERT INTO schema_meta VALUES ('schema_version', '2')")
+    con.execute(
+        "INSERT INTO ingest_runs_log (run_id, file_path, file_name, status, started_at, message) "
+        "VALUES (1, '/in/a.csv', 'a.csv', 'refused', now(), 'the file is empty')"
+    )
+    con.execute("INSERT INTO ingest_rejects_log VALUES (1, '/in/a.csv', 2, 'no event time', 'x')")
+    assert migrate(con) == SCHEMA_VERSION == migration_version(MIGRATIONS[-1])
+    assert con.execute("SELECT message, message_code FROM ingest_runs").fetchall() == [
+        ("the file is empty", None)
+    ]
+    code, params = con.execute("SELECT reason_code, reason_params FROM ingest_rejects").fetchone()
+    assert code is None and params is None
+    assert reject_reason(stored_message(code, params), "no event time", "fr") == "no event time"
+
+
+def test_migration_versions_come_from_the_file_names_so_a_gap_can_be_filled_later() -> None:
+    versions = [migration_version(name) for name in MIGRATIONS]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    assert migration_version("004_message_codes.sql") == 4 and 4 in versions
 
 
 def test_a_database_newer_than_this_code_is_refused(tmp_path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from pipeline.ingest.stage import insert_rejects
+from pipeline.ingest.validate import insert_rejects
 from pipeline.rules.sql_files import run_sql_file
 
 _EVENT_COLUMNS = (
