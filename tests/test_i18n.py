@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline import i18n
@@ -58,6 +59,9 @@ def test_a_plural_text_takes_the_cldr_form_of_its_count_and_groups_its_digits() 
     assert t_strict(key, "en", count=0) == "0 files processed, newest first."
     assert t_strict(key, "en", count=1) == "1 file processed, newest first."
     assert t_strict(key, "en", count=3380) == "3,380 files processed, newest first."
+    # counts straight from a DataFrame are numpy numbers
+    assert t("overview.kpi.see", "fr", count=np.int64(1)) == "1 e-mail"
+    assert t("overview.kpi.see", "fr", count=np.int64(2)) == "2 e-mails"
     with pytest.raises(KeyError):
         t_strict(key, "en")  # a plural text needs its count
 

@@ -33,6 +33,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -150,10 +151,11 @@ def _plural(text: Text, lang: str, params: dict[str, Any]) -> tuple[str, dict[st
     if isinstance(text, str):
         return text, params
     count = params.get("count")
-    if not isinstance(count, int | float):
+    if not isinstance(count, Real) or isinstance(count, bool):  # numpy numbers are Real
         return text["other"], params
-    form = plural_form(count, lang)
-    shown = format_decimal(count, format="#,##0.##", locale=lang)
+    value = float(count)
+    form = plural_form(value, lang)
+    shown = format_decimal(value, format="#,##0.##", locale=lang)
     return text.get(form, text["other"]), {**params, "count": shown}
 
 

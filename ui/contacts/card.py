@@ -43,7 +43,7 @@ def contact_card(view: Page, contact: ContactIdentity) -> None:
 def _address_line(view: Page, address: AddressUse) -> None:
     figures = view.t(
         "contacts.address_figures",
-        mails=format_count(address.mails, view.lang),
+        count=address.mails,
         last=_day(address.last_mail_at, view),
     )
     if address.failures:
@@ -66,7 +66,7 @@ def _address_line(view: Page, address: AddressUse) -> None:
         st.caption(
             view.t(
                 "contacts.unlinked_mails",
-                count=format_count(address.mails_without_contact, view.lang),
+                count=address.mails_without_contact,
                 address=address.recipient_email,
             )
         )
