@@ -259,6 +259,7 @@ def test_a_row_of_an_older_store_without_a_code_is_shown_as_written() -> None:
     cheese = "the moon is made of cheese"
     assert run_message(stored_message(None, None), cheese, "fr") == cheese
     assert reject_reason(stored_message(None, None), cheese, "fr") == cheese
+    assert stored_message("a_code_of_a_newer_mailtrail", "{}") is None
 
 
 def test_every_reader_format_and_run_outcome_has_a_label() -> None:

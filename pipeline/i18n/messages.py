@@ -98,6 +98,10 @@ def _sql_literal(text: str) -> str:
 
 _MAPPING_HINT = "For another provider's CSV export, pass a column mapping with --mapping."
 
+# The recorded English is kept word for word as earlier Mailtrails wrote it ("column(s)",
+# "event(s)"): analysts' queries and scripts match it. Readers get real plural forms from the
+# translations, which are chosen by the `count` parameter.
+
 # Whole files refused, and notes on a run (data.why.<code>).
 RUN_RECORDED: Mapping[str, str] = {
     "unreadable": "cannot be read: {detail}",

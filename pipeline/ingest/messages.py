@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.i18n import format_datetime, has_key, t
-from pipeline.i18n.messages import Message, translation_key
+from pipeline.i18n.messages import RECORDED, Message, translation_key
 
 Params = dict[str, Any]
 
@@ -40,8 +40,9 @@ def run_status(status: str, lang: str = "fr") -> str:
 
 def stored_message(code: object, params: object) -> Message | None:
     """The message of a stored `*_code` and `*_params` pair (params as JSON text or a mapping);
-    None for a row without a code."""
-    if not isinstance(code, str) or not code:
+    None for a row without a code, or with a code this Mailtrail does not know (a newer one
+    wrote it): such a row is shown with its text."""
+    if not isinstance(code, str) or code not in RECORDED:
         return None
     if isinstance(params, str):
         params = json.loads(params)
