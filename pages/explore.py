@@ -23,7 +23,7 @@ count = cached_query(count_mails)(view.snapshot, mail_filter, grid)
 left, right = st.columns([1, 3], vertical_alignment="bottom")
 left.metric(view.t("explore.count"), format_count(count, view.lang))
 with right:
-    st.caption(view.t("explore.export.title", count=format_count(count, view.lang)))
+    st.caption(view.t("explore.export.title", count=count))
     export_buttons(view, mail_filter, grid=grid, count=count, key=KEY)
 large_export_notice(view, mail_filter, count)
 if grid.is_filtered():

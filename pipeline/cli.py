@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from pipeline.errors import PipelineError
 from pipeline.filters.mail_filter import MailFilter
+from pipeline.i18n import plural_form
 from pipeline.ingest.files import FileReport, expand_paths, ingest_paths
 from pipeline.rules.statuses import BOUNCE_CATEGORIES, MAIL_TYPES, RECIPIENT_KINDS, STATUS_KEYS
 from pipeline.settings import Settings
@@ -224,7 +225,7 @@ def export(db_path: Path | None, format_key: str, out: Path | None, **criteria: 
         bound_memory(cur)
         result = export_mails(cur, mail_filter, format_key, out)
     click.echo(
-        f"{result.rows} mail(s) written to {result.path} ({result.format.key}, "
+        f"{_counted(result.rows, 'mail')} written to {result.path} ({result.format.key}, "
         f"{result.size_bytes / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s",
         err=True,
     )
@@ -293,13 +294,18 @@ def _ingest_with_progress(
             raise click.ClickException(str(e)) from e
 
 
+def _counted(count: int, noun: str) -> str:
+    """`1 mail`, `3 mails`: the CLI speaks English, with CLDR's English plural rule."""
+    return f"{count} {noun}" if plural_form(count, "en") == "one" else f"{count} {noun}s"
+
+
 def _print_reports(reports: list[FileReport]) -> None:
     for r in reports:
         if r.status == "completed":
             line = (
                 f"{r.path}: {r.format}: {r.records_read} read, {r.records_loaded} loaded, "
                 f"{r.records_duplicate} already known, {r.records_rejected} refused, "
-                f"{r.mails_changed} mail(s) changed status"
+                f"{_counted(r.mails_changed, 'mail')} changed status"
             )
         elif r.status == "duplicate_file":
             line = f"{r.path}: skipped: {r.message}"

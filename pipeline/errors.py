@@ -5,6 +5,8 @@ Every message names what the user must look at (the file, the line) and what wen
 
 from __future__ import annotations
 
+from pipeline.i18n.messages import Message
+
 
 class PipelineError(Exception):
     """Base of every error the pipeline raises on purpose."""
@@ -17,10 +19,15 @@ class ConfigError(PipelineError):
 class InputFileError(PipelineError):
     """A whole input file is refused (unreadable, empty, binary, unrecognised format)."""
 
-    def __init__(self, path: object, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+    def __init__(self, path: object, problem: Message) -> None:
+        super().__init__(f"{path}: {problem.text}")
         self.path = str(path)
-        self.problem = problem
+        self.message = problem  # the code and parameters, for the ingest history
+
+    @property
+    def problem(self) -> str:
+        """What went wrong, in the recorded English."""
+        return self.message.text
 
 
 class StoreError(PipelineError):

@@ -16,12 +16,15 @@ from eventgen import write_brevo_webhooks
 from freshness_data import brevo_events, every, send_log
 from streamlit.testing.v1 import AppTest
 
+from pipeline.i18n import t_strict
 from pipeline.ingest.files import ingest_paths
 from pipeline.queries.data_health import data_as_of
 from pipeline.settings import Settings
 from pipeline.store import open_writer
 from tests.conftest import DATA, DemoStore
 from ui.data.health import format_duration
+from ui.data.history import runs_frame
+from ui.data.upload import summary_headline
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages/data.py")
@@ -82,7 +85,7 @@ def test_on_the_demo_the_page_shows_freshness_history_and_refused_records(
             "SELECT (SELECT count(*) FROM ingest_runs), (SELECT count(*) FROM ingest_rejects)"
         ).fetchone()
     assert len(_frame_with(app, "records_loaded")) == runs
-    assert f"{rejects} enregistrement(s) refusé(s) correspondent." in _texts(app.markdown)
+    assert t_strict("data.rejects.count", "fr", count=rejects) in _texts(app.markdown)
     assert len(_frame_with(app, "raw")) == rejects
 
 
@@ -131,7 +134,7 @@ def test_uploading_a_good_and_a_garbage_file_imports_one_and_refuses_the_other(
     assert (rows["brevo-extra.jsonl"]["Chargés"], rows["brevo-extra.jsonl"]["Refusés"]) == (6, 1)
     assert rows["photo.bin"]["Résultat"] == "⛔ Refusé"
     assert rows["photo.bin"]["Détail"].startswith("Ce n'est pas un fichier texte.")
-    assert "2 fichier(s) : 1 importé(s), 0 déjà importé(s), 1 refusé(s)." in _texts(app.warning)
+    assert "2 fichiers : 1 importé, 0 déjà importé, 1 refusé." in _texts(app.warning)
     runs = _frame_with(app, "records_loaded")
     assert list(runs["file_name"][:2]) == ["photo.bin", "brevo-extra.jsonl"]  # the new snapshot
     assert "{not json" in set(_frame_with(app, "raw")["raw"])
@@ -199,9 +202,11 @@ def test_mails_still_requested_for_hours_link_to_their_detail(
     app = _app(monkeypatch, settings.db_path)
     app.run()
     _ok(app)
-    assert "1 e-mail(s) toujours « Demandé » plus de 4 h" in _texts(app.warning)
+    assert "1 e-mail toujours « Demandé » plus de 4 h" in _texts(app.warning)
     stuck = _frame_with(app, "hours_waiting")
     assert list(stuck["link"]) == ["explore?mail=WAIT-00000&lang=fr"]
+    hours = app.number_input(key="data_stuck_hours")
+    assert hours.proto.format % hours.value == "4"  # not "4.0"
     app.number_input(key="data_stuck_hours").set_value(1.0).run()
     assert len(_frame_with(app, "hours_waiting")) == 2
     app.number_input(key="data_stuck_hours").set_value(12.0).run()
@@ -312,3 +317,43 @@ def test_the_page_keeps_answering_with_whole_snapshots_while_an_upload_is_ingest
 def test_durations_read_as_people_say_them(hours: float, fr: str, en: str) -> None:
     span = dt.timedelta(hours=hours)
     assert (format_duration(span, "fr"), format_duration(span, "en")) == (fr, en)
+
+
+def test_the_import_history_writes_counts_in_the_page_language_not_the_browser_one() -> None:
+    runs = pd.DataFrame(
+        {
+            "run_id": [2, 1],
+            "file_name": ["a.csv", "b.csv"],
+            "status": ["completed", "refused"],
+            "format": ["send_log", None],
+            "finished_at": [None, None],
+            "records_read": [3380, 0],
+            "records_loaded": [3379, 0],
+            "records_duplicate": [0, 0],
+            "records_rejected": [1, 0],
+            "mails_changed": [1200, 0],
+            "message": [None, "the file is empty"],
+            "message_code": [None, "empty"],
+            "message_params": [None, "{}"],
+        }
+    )
+    french = runs_frame(runs, "fr", "Europe/Paris")
+    assert list(french["records_read"]) == ["3\u202f380", "0"]
+    assert list(french["message"]) == ["", "Le fichier est vide."]
+    assert list(runs_frame(runs, "en", "UTC")["mails_changed"]) == ["1,200", "0"]
+
+
+def test_the_import_headline_says_each_count_in_its_plural_form() -> None:
+    from pipeline.ingest.runs import FileReport
+
+    reports = [
+        FileReport(path="/in/a.csv", status="completed", mails_changed=1),
+        FileReport(path="/in/b.csv", status="completed", mails_changed=2),
+        FileReport(path="/in/c.csv", status="refused"),
+    ]
+    assert summary_headline(reports, "fr") == (
+        "3 fichiers : 2 importés, 0 déjà importé, 1 refusé. 3 e-mails mis à jour."
+    )
+    assert summary_headline(reports[:1], "en") == (
+        "1 file: 1 imported, 0 already imported, 0 refused. 1 mail updated."
+    )

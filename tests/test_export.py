@@ -334,7 +334,8 @@ def test_the_command_line_exports_the_slice_its_options_describe(
     written = tmp_path / "mailtrail_undeliverable_2026-08-01_2026-08-31.csv"
     rows = read_rows(written, "csv")
     assert len(rows) == count_mails(demo_con, INCIDENT) > 0
-    assert f"{len(rows)} mail(s) written to {written.name}" in done.stderr
+    mails = "1 mail" if len(rows) == 1 else f"{len(rows)} mails"
+    assert f"{mails} written to {written.name}" in done.stderr
 
 
 def test_the_command_offered_by_the_page_runs_and_exports_the_same_mails(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline import i18n
@@ -35,8 +36,56 @@ def test_translation_files_have_no_problems() -> None:
 def test_every_key_has_french_and_english_with_the_same_parameters(key: str) -> None:
     entry = i18n.table()[key]
     assert set(entry) == set(LANGUAGES)
-    assert all(text.strip() for text in entry.values())
-    assert placeholders(entry["fr"]) == placeholders(entry["en"])
+    forms = {lang: _forms(text) for lang, text in entry.items()}
+    assert all(form.strip() for texts in forms.values() for form in texts)
+    assert _placeholders(forms["fr"]) == _placeholders(forms["en"])
+
+
+def _forms(text: object) -> list[str]:
+    """A text, or each of its plural forms."""
+    return [text] if isinstance(text, str) else list(text.values())  # type: ignore[attr-defined]
+
+
+def _placeholders(forms: list[str]) -> set[str]:
+    return set().union(*(placeholders(form) for form in forms))
+
+
+def test_a_plural_text_takes_the_cldr_form_of_its_count_and_groups_its_digits() -> None:
+    key = "data.runs.count"
+    assert i18n.is_plural(key)
+    assert t_strict(key, "fr", count=0) == "0 fichier traité, les plus récents d'abord."
+    assert t_strict(key, "fr", count=1) == "1 fichier traité, les plus récents d'abord."
+    assert (
+        t_strict(key, "fr", count=3380) == "3\u202f380 fichiers traités, les plus récents d'abord."
+    )
+    assert t_strict(key, "en", count=0) == "0 files processed, newest first."
+    assert t_strict(key, "en", count=1) == "1 file processed, newest first."
+    assert t_strict(key, "en", count=3380) == "3,380 files processed, newest first."
+    # counts straight from a DataFrame are numpy numbers
+    assert t("overview.kpi.see", "fr", count=np.int64(1)) == "1 e-mail"
+    assert t("overview.kpi.see", "fr", count=np.int64(2)) == "2 e-mails"
+    with pytest.raises(KeyError):
+        t_strict(key, "en")  # a plural text needs its count
+
+
+def test_plural_forms_without_other_or_with_an_unknown_form_are_problems(tmp_path) -> None:
+    (tmp_path / "x.toml").write_text(
+        '[a]\nfr.one = "un"\nen.one = "one"\n\n[b]\nfr.lots = "x"\nfr.other = "y"\nen = "z"\n',
+        encoding="utf-8",
+    )
+    _, found = i18n.load_table(tmp_path)
+    assert len(found) == 2 and all("plural forms" in problem for problem in found)
+
+
+def test_no_user_facing_text_hedges_a_plural_with_parentheses() -> None:
+    hedged = [
+        key
+        for key, entry in i18n.table().items()
+        for text in entry.values()
+        for form in _forms(text)
+        if "(s)" in form
+    ]
+    assert hedged == []
 
 
 def test_status_labels_are_the_ones_of_the_design() -> None:

@@ -6,11 +6,20 @@ from __future__ import annotations
 
 import csv
 import io
+import string
 
+import duckdb
 import pytest
 
-from pipeline.i18n import has_key
-from pipeline.ingest.messages import format_label, reject_reason, run_message, run_status
+from pipeline.i18n import has_key, t_strict
+from pipeline.i18n.messages import RECORDED, message, notes, text_sql, translation_key
+from pipeline.ingest.messages import (
+    format_label,
+    reject_reason,
+    run_message,
+    run_status,
+    stored_message,
+)
 from pipeline.queries.rejects import (
     RejectFilter,
     count_rejects,
@@ -49,7 +58,7 @@ def test_refused_records_keep_their_file_line_reason_and_raw_text(rejects_store)
     bad_address = by_line[("envois.csv", 3)]
     assert bad_address.reason.startswith("Malformed recipient address 'lea@gmail'")
     assert bad_address.raw == "S-2,2026-01-05T08:01:00Z,brevo,<2@smtp-relay.mailin.fr>,lea@gmail"
-    assert by_line[("envois.csv", 4)].reason == "3 field(s) instead of the header's 5."
+    assert by_line[("envois.csv", 4)].reason == "3 fields instead of the header's 5."
     assert (
         by_line[("envois.csv", 6)].reason == "The required field requested_at is empty or missing."
     )
@@ -68,8 +77,8 @@ def test_refused_records_filter_by_run_file_and_text_in_either_language(rejects_
     assert count_rejects(con, RejectFilter(run_id=brevo_run), "fr") == 1
     assert count_rejects(con, RejectFilter(run_id=brevo_run + 99), "fr") == 0
     assert count_rejects(con, RejectFilter(text="fields as in the header"), "fr") == 2  # recorded
-    assert count_rejects(con, RejectFilter(text="CHAMP(S) AU LIEU"), "fr") == 2  # translated
-    assert count_rejects(con, RejectFilter(text="champ(s) au lieu"), "en") == 0
+    assert count_rejects(con, RejectFilter(text="CHAMPS AU LIEU"), "fr") == 2  # translated
+    assert count_rejects(con, RejectFilter(text="champs au lieu"), "en") == 0
     assert count_rejects(con, RejectFilter(text="lea@gmail"), "fr") == 1  # raw text
     assert count_rejects(con, RejectFilter(text="envois"), "fr") == 4  # file name
     assert count_rejects(con, RejectFilter(text="  "), "fr") == 5  # blank: no filter
@@ -92,7 +101,7 @@ def test_the_csv_export_holds_every_match_for_french_excel_with_formulas_made_in
     assert '\'=HYPERLINK("http://x","y"),,brevo,<4@smtp-relay.mailin.fr>,paul@free.fr' in raws
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
     reasons = {row[3]: row[4] for row in table[1:] if row[1] == "envois.csv"}
-    assert reasons["4"] == "3 champ(s) au lieu des 5 de l'en-tête."
+    assert reasons["4"] == "3 champs au lieu des 5 de l'en-tête."
 
 
 def test_the_csv_export_in_plain_rfc4180_uses_commas_and_only_the_filtered_records(
@@ -121,9 +130,58 @@ def test_the_export_file_name_says_what_it_holds() -> None:
 
 
 def test_every_record_refusal_of_the_pipeline_reads_in_french(rejects_store) -> None:
-    recorded = rejects_store().execute("SELECT DISTINCT reason FROM ingest_rejects").fetchall()
-    for (reason,) in recorded:
-        assert reject_reason(reason, "fr") != reason, reason
+    recorded = (
+        rejects_store()
+        .execute("SELECT DISTINCT reason, reason_code, reason_params FROM ingest_rejects")
+        .fetchall()
+    )
+    for reason, code, params in recorded:
+        note = stored_message(code, params)
+        assert note is not None, reason
+        assert reject_reason(note, reason, "fr") != reason, reason
+
+
+def test_every_stored_code_renders_its_english_template_to_the_stored_text(
+    rejects_store, write, ingest, db
+) -> None:
+    ingest(*(write(name, content) for name, (content, _) in WHOLE_FILES.items()))
+    con = db()
+    stored = con.execute(
+        "SELECT reason, reason_code, reason_params FROM ingest_rejects UNION ALL "
+        "SELECT message, message_code, message_params FROM ingest_runs WHERE message IS NOT NULL"
+    ).fetchall()
+    assert len(stored) > 10
+    for text, code, params in stored:
+        note = stored_message(code, params)
+        assert note is not None and note.text == text, (code, params, text)
+
+
+def _sample_params(code: str) -> dict[str, object]:
+    names = {n for _, n, _, _ in string.Formatter().parse(RECORDED[code]) if n}
+    return {name: f"<{name} 'x'>" for name in names}
+
+
+def test_the_sql_template_of_every_code_writes_the_same_text_as_python() -> None:
+    for code in RECORDED:
+        if code == "notes":
+            continue
+        note = message(code, **_sample_params(code))
+        row = duckdb.execute(
+            f"SELECT {text_sql('c', 'p')} FROM (SELECT ? AS c, CAST(? AS JSON) AS p)",
+            [code, note.params_json()],
+        ).fetchone()
+        assert row is not None and row[0] == note.text, code
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_message_code_has_a_translation_in_each_language(lang: str) -> None:
+    for code in RECORDED:
+        key = translation_key(code)
+        if code == "notes":
+            continue
+        params = {**_sample_params(code), "count": 2, "name": "n", "label": "l", "problem": "p"}
+        # raises when the key, the language or one of its parameters is missing
+        assert t_strict(key, lang, **params).strip(), (code, lang)
 
 
 WHOLE_FILES = {
@@ -144,14 +202,15 @@ def test_every_whole_file_refusal_of_the_pipeline_reads_in_plain_french(write, i
     for report in reports:
         name = report.path.rsplit("/", 1)[-1]
         assert report.status == "refused", report
-        assert run_message(report.message, "fr").startswith(WHOLE_FILES[name][1]), report.message
+        said = run_message(report.note, report.message, "fr")
+        assert said.startswith(WHOLE_FILES[name][1]), report.message
     again = ingest(write("sends.csv", SEND_LOG))[0]
     duplicate = ingest(write("copy.csv", SEND_LOG))[0]
     assert again.status == "completed" and duplicate.status == "duplicate_file"
-    assert run_message(duplicate.message, "fr").startswith(
+    assert run_message(duplicate.note, duplicate.message, "fr").startswith(
         "Déjà importé : ce fichier est identique à sends.csv, importé le "
     )
-    assert run_message(duplicate.message, "en").startswith("Already imported")
+    assert run_message(duplicate.note, duplicate.message, "en").startswith("Already imported")
 
 
 def test_a_missing_required_column_names_the_format_and_the_columns_in_french(
@@ -159,34 +218,48 @@ def test_a_missing_required_column_names_the_format_and_the_columns_in_french(
 ) -> None:
     report = ingest(write("sends.csv", "send_id,subject\nS-1,Convocation\n"))[0]
     assert report.status == "refused"
-    assert run_message(report.message, "fr") == (
-        "Journal d'envoi (CSV) : colonne(s) obligatoire(s) absente(s) : requested_at, provider, "
+    assert run_message(report.note, report.message, "fr") == (
+        "Journal d'envoi (CSV) : colonnes obligatoires absentes : requested_at, provider, "
         "recipient_email (colonnes trouvées : send_id, subject)."
+    )
+    one = ingest(write("one.csv", "send_id,requested_at,provider,subject\nS-1,x,brevo,C\n"))[0]
+    assert run_message(one.note, one.message, "en").startswith(
+        "Send log (CSV): required column missing: recipient_email"
     )
 
 
 def test_an_interruption_and_ingest_notes_read_in_french() -> None:
-    interrupted = (
+    interrupted = message("interrupted", started="2026-11-20T09:00:00+00:00", pid="42")
+    assert interrupted.text == (
         "interrupted: the ingest started at 2026-11-20T09:00:00+00:00 by process 42 stopped "
         "before it finished; nothing of it was kept"
     )
-    assert run_message(interrupted, "fr", "Europe/Paris") == (
+    assert run_message(interrupted, interrupted.text, "fr", "Europe/Paris") == (
         "L'import commencé le 20/11/2026 à 10:00 s'est arrêté avant la fin ; rien n'en a été "
         "conservé. Importez ce fichier à nouveau."
     )
-    notes = (
+    both = notes([message("unknown_events", count=2), message("all_known")])
+    assert both is not None and both.text == (
         "2 event(s) with an unrecognised name kept as 'unknown'; "
         "every record was already in the store: nothing changed"
     )
-    assert run_message(notes, "en") == (
-        '2 event(s) with an unrecognised name, kept as "unknown". '
+    assert run_message(both, both.text, "en") == (
+        '2 events with an unrecognised name, kept as "unknown". '
         "Every record was already known: nothing changed."
     )
+    one = message("unknown_events", count=1)
+    assert run_message(one, one.text, "fr") == (
+        "1 événement au nom inconnu, conservé comme « inconnu »."
+    )
+    many = message("unknown_events", count=3380)
+    assert run_message(many, many.text, "fr").startswith("3\u202f380 événements au nom inconnu")
 
 
-def test_a_message_nobody_taught_us_is_shown_as_written() -> None:
-    assert run_message("the moon is made of cheese", "fr") == "the moon is made of cheese"
-    assert reject_reason("the moon is made of cheese", "fr") == "the moon is made of cheese"
+def test_a_row_of_an_older_store_without_a_code_is_shown_as_written() -> None:
+    cheese = "the moon is made of cheese"
+    assert run_message(stored_message(None, None), cheese, "fr") == cheese
+    assert reject_reason(stored_message(None, None), cheese, "fr") == cheese
+    assert stored_message("a_code_of_a_newer_mailtrail", "{}") is None
 
 
 def test_every_reader_format_and_run_outcome_has_a_label() -> None:

@@ -10,11 +10,14 @@ import duckdb
 import pytest
 
 from pipeline.errors import StoreError
+from pipeline.ingest.messages import reject_reason, stored_message
 from pipeline.store import SCHEMA_VERSION, SnapshotReader, migrate, open_writer, schema_version
+from pipeline.store.schema import MIGRATIONS, _read_sql, migration_version
 from tests.conftest import DATA
 from tests.history_rows import create_history
 
 GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
@@ -69,7 +72,10 @@ def test_the_other_contract_relations_exist_with_their_key_columns(ingest, db) -
     assert {"run_id", "file_path", "status", "records_read", "records_rejected"} <= set(
         _columns(con, "ingest_runs")
     )
-    assert _columns(con, "ingest_rejects") == ["run_id", "file_path", "line", "reason", "raw"]
+    assert _columns(con, "ingest_rejects") == [
+        "run_id", "file_path", "line", "reason", "raw", "reason_code", "reason_params",
+    ]  # fmt: skip
+    assert {"message", "message_code", "message_params"} <= set(_columns(con, "ingest_runs"))
 
 
 def test_migrating_twice_changes_nothing(tmp_path) -> None:
@@ -78,6 +84,34 @@ def test_migrating_twice_changes_nothing(tmp_path) -> None:
     assert migrate(con) == SCHEMA_VERSION
     assert migrate(con) == SCHEMA_VERSION
     assert schema_version(con) == SCHEMA_VERSION
+
+
+def test_an_older_store_gains_message_codes_and_its_old_rows_read_as_written(tmp_path) -> None:
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    con.execute("CREATE TABLE schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for name in MIGRATIONS[:2]:  # the store as Mailtrail wrote it before message codes
+        con.execute(_read_sql(name))
+    con.execute("INSERT INTO schema_meta VALUES ('schema_version', '2')")
+    con.execute(
+        "INSERT INTO ingest_runs_log (run_id, file_path, file_name, status, started_at, message) "
+        "VALUES (1, '/in/a.csv', 'a.csv', 'refused', now(), 'the file is empty')"
+    )
+    con.execute("INSERT INTO ingest_rejects_log VALUES (1, '/in/a.csv', 2, 'no event time', 'x')")
+    assert migrate(con) == SCHEMA_VERSION == migration_version(MIGRATIONS[-1])
+    assert con.execute("SELECT message, message_code FROM ingest_runs").fetchall() == [
+        ("the file is empty", None)
+    ]
+    code, params = con.execute("SELECT reason_code, reason_params FROM ingest_rejects").fetchone()
+    assert code is None and params is None
+    assert reject_reason(stored_message(code, params), "no event time", "fr") == "no event time"
+
+
+def test_migrations_are_numbered_one_after_another_from_their_file_names() -> None:
+    versions = [migration_version(name) for name in MIGRATIONS]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    assert migration_version("004_message_codes.sql") == 4
+    shipped = sorted(p.name for p in (ROOT / "pipeline/store/sql").glob("*.sql"))
+    assert shipped == list(MIGRATIONS), "every migration file is listed, in order"
 
 
 def test_a_database_newer_than_this_code_is_refused(tmp_path) -> None:

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from babel.dates import get_month_names
+
 from pipeline.i18n import DEFAULT_LANGUAGE, t
 
 Preset = Literal["7d", "30d", "90d", "12m", "year", "custom"]
@@ -119,8 +121,13 @@ def buckets(period: Period, bucket: Bucket) -> list[Period]:
 
 
 def month_name(month: int, lang: str = DEFAULT_LANGUAGE) -> str:
-    """The month's name as written in a sentence: "août", "August"."""
-    return t(f"calendar.month.{month}", lang)
+    """The month's name as written in a sentence: "août", "August" (CLDR, through Babel)."""
+    return str(get_month_names("wide", "format", lang)[month])
+
+
+def short_month_name(month: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The month's abbreviated name: "janv.", "Jan" (CLDR, through Babel)."""
+    return str(get_month_names("abbreviated", "format", lang)[month])
 
 
 def month_label(day: dt.date, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -135,14 +142,14 @@ def bucket_label(bucket: Bucket, start: dt.date, lang: str = DEFAULT_LANGUAGE) -
         return t(
             "calendar.axis_month",
             lang,
-            month=t(f"calendar.short_month.{start.month}", lang),
+            month=short_month_name(start.month, lang),
             year=start.year,
         )
     return t(
         "calendar.axis_day",
         lang,
         day=start.day,
-        month=t(f"calendar.short_month.{start.month}", lang),
+        month=short_month_name(start.month, lang),
     )
 
 

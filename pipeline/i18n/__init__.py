@@ -10,6 +10,13 @@ guidance.toml, …); each key holds both languages side by side:
 Parameters use str.format syntax (`{count} e-mails`); write a literal brace as `{{` or `}}`.
 Every file is read once, on first use. A key may be defined in one file only.
 
+Plurals follow CLDR's rules (through Babel): a text may be a table of plural forms, chosen by
+the `count` parameter, which is then shown with the language's digit grouping:
+
+    [data.history.count]
+    fr.one = "{count} fichier traité"
+    fr.other = "{count} fichiers traités"
+
 Missing keys: `t()` never raises, so a page never crashes on a missing text — it falls back to
 the other language, then to the key itself, and logs a warning. `t_strict()` raises KeyError
 instead; setting the environment variable MAILTRAIL_I18N_STRICT=1 makes `t()` strict too, which
@@ -26,8 +33,14 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
+from numbers import Real
 from pathlib import Path
 from typing import Any
+
+from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.numbers import format_decimal
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -36,6 +49,8 @@ TABLE_DIR = Path(__file__).parent
 
 _log = logging.getLogger(__name__)
 _formatter = string.Formatter()
+PLURAL_FORMS: frozenset[str] = frozenset({"zero", "one", "two", "few", "many", "other"})
+Text = str | Mapping[str, str]  # one text, or its CLDR plural forms
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
@@ -46,7 +61,8 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     if entry is None:
         _log.warning("i18n: missing key %r", key)
         return key
-    text = entry.get(lang) or entry.get(DEFAULT_LANGUAGE) or next(iter(entry.values()), key)
+    found = entry.get(lang) or entry.get(DEFAULT_LANGUAGE) or next(iter(entry.values()), key)
+    text, params = _plural(found, lang, params)
     try:
         return _formatter.vformat(text, (), _KeepMissing(params))
     except (ValueError, IndexError, AttributeError, TypeError):
@@ -63,7 +79,10 @@ def t_strict(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
         raise KeyError(f"missing translation key {key!r}")
     if lang not in entry:
         raise KeyError(f"translation key {key!r} has no {lang!r} text")
-    return entry[lang].format(**params)
+    if isinstance(entry[lang], Mapping) and "count" not in params:
+        raise KeyError(f"translation key {key!r} has plural forms: it needs a count")
+    text, params = _plural(entry[lang], lang, params)
+    return text.format(**params)
 
 
 def has_key(key: str) -> bool:
@@ -85,7 +104,13 @@ def labels(prefix: str, lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
     }
 
 
-def table() -> Mapping[str, Mapping[str, str]]:
+def is_plural(key: str) -> bool:
+    """True when the text of `key` is a table of plural forms (it needs a `count`)."""
+    entry = _table_and_problems()[0].get(key, {})
+    return any(isinstance(text, Mapping) for text in entry.values())
+
+
+def table() -> Mapping[str, Mapping[str, Text]]:
     """The whole table, {key: {lang: text}} (read-only use)."""
     return _table_and_problems()[0]
 
@@ -103,15 +128,35 @@ def placeholders(text: str) -> set[str]:
 def format_datetime(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     """A date or date-time as people read it: `21/01/2026 à 10:22` (fr), `2026-01-21 10:22` (en).
 
-    Strings are returned unchanged; an aware date-time keeps its zone name (`… 10:22 UTC`).
+    Written with Babel's CLDR patterns of common.toml. Strings are returned unchanged; an aware
+    date-time is shown as it reads in its own zone, with the zone's name (`… 10:22 UTC`).
     """
     if isinstance(value, datetime):
-        text = value.strftime(t("common.datetime_format", lang))
+        pattern = t("common.datetime_format", lang)
+        text = _babel_datetime(value.replace(tzinfo=None), pattern, locale=lang)
         zone = value.tzname()
         return f"{text} {zone}" if zone else text
     if isinstance(value, date):
-        return value.strftime(t("common.date_format", lang))
+        return _babel_date(value, t("common.date_format", lang), locale=lang)
     return str(value)
+
+
+def plural_form(count: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The CLDR plural category of `count` in `lang`: `one` for 0 and 1 in French, `other`…"""
+    return str(Locale.parse(lang).plural_form(abs(count)))
+
+
+def _plural(text: Text, lang: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The form of `text` for params["count"], with count shown grouped (`1 234`)."""
+    if isinstance(text, str):
+        return text, params
+    count = params.get("count")
+    if not isinstance(count, Real) or isinstance(count, bool):  # numpy numbers are Real
+        return text["other"], params
+    value = float(count)
+    form = plural_form(value, lang)
+    shown = format_decimal(value, format="#,##0.##", locale=lang)
+    return text.get(form, text["other"]), {**params, "count": shown}
 
 
 class _KeepMissing(dict[str, Any]):
@@ -126,13 +171,13 @@ def _strict_from_env() -> bool:
 
 
 @cache
-def _table_and_problems() -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
+def _table_and_problems() -> tuple[dict[str, dict[str, Text]], tuple[str, ...]]:
     return load_table(TABLE_DIR)
 
 
-def load_table(directory: Path) -> tuple[dict[str, dict[str, str]], tuple[str, ...]]:
+def load_table(directory: Path) -> tuple[dict[str, dict[str, Text]], tuple[str, ...]]:
     """Read every *.toml of `directory` into {key: {lang: text}}, with the problems found."""
-    merged: dict[str, dict[str, str]] = {}
+    merged: dict[str, dict[str, Text]] = {}
     origin: dict[str, str] = {}
     found: list[str] = []
     for path in sorted(directory.glob("*.toml")):
@@ -152,15 +197,15 @@ def load_table(directory: Path) -> tuple[dict[str, dict[str, str]], tuple[str, .
     return merged, tuple(found)
 
 
-def _flatten(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, dict[str, str], str]]:
+def _flatten(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, dict[str, Text], str]]:
     """Yield (dotted key, {lang: text}, problem) for every leaf table of a TOML document."""
     texts = {k: v for k, v in node.items() if k in LANGUAGES}
     children = {k: v for k, v in node.items() if k not in LANGUAGES}
     if texts:
         if children:
             yield prefix, {}, f"mixes texts with sub-keys {sorted(children)}"
-        elif not all(isinstance(v, str) for v in texts.values()):
-            yield prefix, {}, "a text is not a string"
+        elif not all(_is_text(v) for v in texts.values()):
+            yield prefix, {}, "a text is neither a string nor plural forms with an `other`"
         else:
             yield prefix, dict(texts), ""
         return
@@ -172,10 +217,32 @@ def _flatten(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, dict[s
             yield key, {}, f"expected a table with {' and '.join(LANGUAGES)} texts"
 
 
-def _entry_issues(entry: Mapping[str, str]) -> list[str]:
-    issues = [f"no {lang!r} text" for lang in LANGUAGES if not entry.get(lang, "").strip()]
+def _is_text(value: object) -> bool:
+    if isinstance(value, str):
+        return True
+    return (
+        isinstance(value, Mapping)
+        and "other" in value
+        and set(value) <= PLURAL_FORMS
+        and all(isinstance(form, str) for form in value.values())
+    )
+
+
+def _forms(text: Text) -> list[str]:
+    return [text] if isinstance(text, str) else list(text.values())
+
+
+def _entry_issues(entry: Mapping[str, Text]) -> list[str]:
+    issues = [
+        f"no {lang!r} text"
+        for lang in LANGUAGES
+        if not all(form.strip() for form in _forms(entry.get(lang, "")))
+    ]
     try:
-        fields = {lang: placeholders(text) for lang, text in entry.items()}
+        fields = {
+            lang: set().union(*(placeholders(form) for form in _forms(text)))
+            for lang, text in entry.items()
+        }
     except ValueError as error:
         return [*issues, f"malformed braces: {error}"]
     if len({frozenset(names) for names in fields.values()}) > 1:

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import InputFileError, PipelineError, StoreError
+from pipeline.i18n.messages import Message, message, notes
 from pipeline.ingest.merge import merge_events, merge_sends, refresh_touched_mails
 from pipeline.ingest.runs import (
     FileReport,
@@ -93,7 +94,7 @@ def ingest_file(
     try:
         sha256, size = file_sha256(path), path.stat().st_size
     except OSError as e:
-        return _refuse(con, path, f"cannot be read: {e.strerror or e}", started_at)
+        return _refuse(con, path, message("unreadable", detail=str(e.strerror or e)), started_at)
     earlier = earlier_ingest_of(con, sha256)
     if earlier:
         return _record_duplicate_file(con, path, sha256, size, earlier, started_at)
@@ -101,7 +102,7 @@ def ingest_file(
         spec = detect_format(path, readers)
         return _ingest_in_transaction(con, path, spec, sha256, size, started_at)
     except InputFileError as e:
-        return _refuse(con, path, e.problem, started_at, sha256=sha256, size=size)
+        return _refuse(con, path, e.message, started_at, sha256=sha256, size=size)
     except duckdb.Error as e:
         log.exception("ingest of %s failed", path)
         raise StoreError(f"{path}: the database refused the ingest: {e}") from e
@@ -134,7 +135,7 @@ def _ingest_in_transaction(
             records_rejected=staged.records_rejected + merged.rejected_in_merge,
             unknown_events=staged.unknown_events,
             mails_changed=changed,
-            message=_summary_message(staged.unknown_events, merged.loaded, merged.duplicates),
+            note=_summary_note(staged.unknown_events, merged.loaded, merged.duplicates),
             run_id=run_id,
         )
         record_run(con, report, run_id=run_id, sha256=sha256, size=size, started_at=started_at)
@@ -147,13 +148,13 @@ def _ingest_in_transaction(
     return report
 
 
-def _summary_message(unknown: int, loaded: int, duplicates: int) -> str | None:
-    notes = []
+def _summary_note(unknown: int, loaded: int, duplicates: int) -> Message | None:
+    found = []
     if unknown:
-        notes.append(f"{unknown} event(s) with an unrecognised name kept as 'unknown'")
+        found.append(message("unknown_events", count=unknown))
     if duplicates and not loaded:
-        notes.append("every record was already in the store: nothing changed")
-    return "; ".join(notes) or None
+        found.append(message("all_known"))
+    return notes(found)
 
 
 def _record_duplicate_file(
@@ -168,7 +169,7 @@ def _record_duplicate_file(
     report = FileReport(
         path=str(path),
         status="duplicate_file",
-        message=f"identical to {earlier_path}, ingested in run {run_id} on {when}: nothing changed",
+        note=message("duplicate_file", path=earlier_path, run=run_id, when=when),
     )
     _record_alone(con, report, sha256, size, started_at)
     return report
@@ -177,15 +178,15 @@ def _record_duplicate_file(
 def _refuse(
     con: duckdb.DuckDBPyConnection,
     path: Path,
-    problem: str,
+    problem: Message,
     started_at: dt.datetime,
     *,
     sha256: str | None = None,
     size: int | None = None,
 ) -> FileReport:
-    report = FileReport(path=str(path), status="refused", message=problem)
+    report = FileReport(path=str(path), status="refused", note=problem)
     _record_alone(con, report, sha256, size, started_at)
-    log.warning("%s refused: %s", path, problem)
+    log.warning("%s refused: %s", path, problem.text)
     return report
 
 

@@ -64,10 +64,10 @@ class IngestJob:
             )
             self.reports = tuple(reports)
         except PipelineError as e:  # reported to the page, which says it in plain words
-            log.warning("ingest of %d file(s) failed: %s", len(self.paths), e)
+            log.warning("ingest failed (files: %d): %s", len(self.paths), e)
             self.error = e
         except Exception as e:  # unexpected: kept for the page, with its traceback in the log
-            log.exception("ingest of %d file(s) failed", len(self.paths))
+            log.exception("ingest failed (files: %d)", len(self.paths))
             self.error = e
         finally:
             self.waiting = False

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipeline.ingest.validate import insert_rejects
 from pipeline.rules.sql_files import run_sql_file
 
 _EVENT_COLUMNS = (
@@ -152,12 +153,13 @@ def _reject_conflicting_send_ids(con: duckdb.DuckDBPyConnection) -> None:
             FROM stage_sends
             WINDOW w AS (PARTITION BY send_id ORDER BY line)
         )
-        SELECT line, raw, 'send_id ' || quoted(send_id) || ' is already used at line '
-               || first_line || ' of this file with other content' AS reason
+        SELECT line, raw, {'code': 'send_id_conflict',
+                           'params': json_object('value', quoted(send_id), 'line', first_line)
+                          } AS rejection
         FROM ranked WHERE content_hash <> first_hash
         """
     )
-    con.execute("INSERT INTO stage_rejects SELECT line, raw, reason FROM send_conflicts")
+    insert_rejects(con, "stage_rejects", "SELECT * FROM send_conflicts")
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE stage_sends_unique AS

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.i18n.messages import Message
+
 
 @dataclass(frozen=True)
 class FileReport:
@@ -26,12 +28,17 @@ class FileReport:
     records_rejected: int = 0
     unknown_events: int = 0
     mails_changed: int = 0
-    message: str | None = None
+    note: Message | None = None  # why refused, what was skipped, notes on the run
     run_id: int | None = None
 
     @property
     def ok(self) -> bool:
         return self.status != "refused"
+
+    @property
+    def message(self) -> str | None:
+        """The note in the recorded English (as the CLI and failed/*.reason.txt show it)."""
+        return self.note.text if self.note else None
 
 
 def file_sha256(path: Path) -> str:
@@ -72,7 +79,11 @@ def record_run(
 ) -> None:
     con.execute(
         """
-        INSERT INTO ingest_runs_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO ingest_runs_log (run_id, file_path, file_name, file_sha256, file_size, format,
+            status, started_at, finished_at, records_read, records_loaded, records_duplicate,
+            records_rejected, unknown_events, mails_changed, message, message_code,
+            message_params)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             run_id,
@@ -90,6 +101,8 @@ def record_run(
             report.unknown_events,
             report.mails_changed,
             report.message,
+            report.note.code if report.note else None,
+            report.note.params_json() if report.note else None,
         ],
     )
 
@@ -97,6 +110,10 @@ def record_run(
 def record_rejects(con: duckdb.DuckDBPyConnection, run_id: int, path: str) -> None:
     """Copy this file's stage_rejects into the store's refused records."""
     con.execute(
-        "INSERT INTO ingest_rejects_log SELECT ?, ?, line, reason, raw FROM stage_rejects",
+        """
+        INSERT INTO ingest_rejects_log (run_id, file_path, line, reason, raw, reason_code,
+                                        reason_params)
+        SELECT ?, ?, line, reason, raw, reason_code, reason_params FROM stage_rejects
+        """,
         [run_id, path],
     )

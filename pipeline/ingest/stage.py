@@ -1,8 +1,10 @@
 """Staging: read one file into temp tables, convert it with its reader's SQL, validate it.
 
 After `stage_file`, the connection holds `stage_events` (provider events, normalised) or
-`stage_sends` (send-log records), and `stage_rejects(line, raw, reason)` for every record that
-could not be used. Nothing here touches the store's own tables.
+`stage_sends` (send-log records), and `stage_rejects(line, raw, reason, reason_code,
+reason_params)` for every record that could not be used: the reason as a code with JSON
+parameters (pipeline.i18n.messages), produced set-based in SQL with its English text. Nothing
+here touches the store's own tables.
 """
 
 from __future__ import annotations
@@ -17,15 +19,18 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.errors import InputFileError
+from pipeline.i18n.messages import message
+from pipeline.ingest.validate import (
+    REJECTS_COLUMNS,
+    insert_rejects,
+    validate_events,
+    validate_sends,
+)
 from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
 from pipeline.readers.records import csv_layout, csv_records, json_records
 from pipeline.rules.sql_files import run_sql_file
-from pipeline.support.typos import is_valid_address
 
 log = logging.getLogger(__name__)
-
-# Events dated outside this window come from a misread time (seconds taken for milliseconds).
-_PLAUSIBLE_FROM = "2000-01-01"
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,7 @@ class Staged:
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> Staged:
     """Read → convert → validate one file into the stage_* temp tables."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE stage_rejects (line BIGINT, raw VARCHAR, reason VARCHAR)"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_rejects ({REJECTS_COLUMNS})")
     _load_raw(con, path, spec)
     if spec.prepare is not None:
         spec.prepare(con)
@@ -51,11 +54,11 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> 
         f"SELECT {', '.join(columns)} FROM ({spec.stage_sql})"
     )
     if spec.kind == "events":
-        _validate_events(con)
+        validate_events(con)
         run_sql_file(con, "normalize_events.sql")
         unknown = _count(con, "SELECT count(*) FROM stage_valid WHERE event IS NULL")
     else:
-        _validate_sends(con)
+        validate_sends(con)
         unknown = 0
     read = _count(con, "SELECT count(*) FROM staged") + _count(
         con, "SELECT count(*) FROM raw_rejects"
@@ -70,20 +73,21 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> 
 
 def _load_raw(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
     """Fill raw_docs / raw_csv / raw_rows, and raw_rejects for records unusable as such."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_rejects (line BIGINT, raw VARCHAR, reason VARCHAR)"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_rejects ({REJECTS_COLUMNS})")
     if spec.container == "json":
         _load_json(con, path)
     elif spec.container == "csv":
         _load_csv(con, path, spec)
     else:
         _load_parquet(con, path, spec)
-    con.execute("INSERT INTO stage_rejects SELECT line, raw, reason FROM raw_rejects")
+    con.execute("INSERT INTO stage_rejects SELECT * FROM raw_rejects")
 
 
 def _load_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE raw_json (line BIGINT, raw VARCHAR, error VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_json (line BIGINT, raw VARCHAR, error VARCHAR, "
+        "error_code VARCHAR, error_params VARCHAR)"
+    )
     _append_chunks(con, "raw_json", json_records(path))
     _explain_invalid_json(con)
     con.execute(
@@ -91,7 +95,7 @@ def _load_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         CREATE OR REPLACE TEMP TABLE raw_docs AS
         WITH parsed AS (
             SELECT line, raw, CAST(raw AS JSON) AS doc FROM raw_json
-            WHERE error IS NULL AND json_valid(raw)
+            WHERE error_code IS NULL AND json_valid(raw)
         ),
         elements AS (
             SELECT line, CAST(elem AS VARCHAR) AS raw, elem AS doc
@@ -103,32 +107,38 @@ def _load_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         SELECT * FROM elements
         """
     )
-    con.execute(
+    insert_rejects(
+        con,
+        "raw_rejects",
         """
-        INSERT INTO raw_rejects
-        SELECT line, raw, 'expected a JSON object, found ' || lower(json_type(doc)) FROM raw_docs
-        WHERE json_type(doc) <> 'OBJECT'
-        """
+        SELECT line, raw, {'code': 'not_an_object',
+                           'params': json_object('found', lower(json_type(doc)))} AS rejection
+        FROM raw_docs WHERE json_type(doc) <> 'OBJECT'
+        """,
     )
     con.execute("DELETE FROM raw_docs WHERE json_type(doc) <> 'OBJECT'")
 
 
 def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
-    """Python's decoder names the problem where DuckDB only says 'invalid'; few lines get here."""
+    """Records the reader already refused keep its reason; for the others Python's decoder names
+    the problem where DuckDB only says 'invalid' (few lines get here)."""
+    con.execute(
+        "INSERT INTO raw_rejects SELECT line, raw, error, error_code, CAST(error_params AS JSON) "
+        "FROM raw_json WHERE error_code IS NOT NULL"
+    )
     bad = con.execute(
-        "SELECT line, raw, error FROM raw_json WHERE error IS NOT NULL OR NOT json_valid(raw)"
+        "SELECT line, raw FROM raw_json WHERE error_code IS NULL AND NOT json_valid(raw)"
     ).fetchall()
     rows = []
-    for line, raw, error in bad:
-        if error is None:
-            try:
-                json.loads(raw)
-                error = "invalid JSON"
-            except ValueError as e:
-                error = f"invalid JSON: {e}"
-        rows.append((line, raw, error))
+    for line, raw in bad:
+        try:
+            json.loads(raw)
+            why = message("bad_json_plain")
+        except ValueError as e:
+            why = message("bad_json_line", detail=str(e))
+        rows.append((line, raw, why.text, why.code, why.params_json()))
     if rows:
-        con.executemany("INSERT INTO raw_rejects VALUES (?, ?, ?)", rows)
+        con.executemany("INSERT INTO raw_rejects VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
@@ -147,13 +157,16 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
             first = False
         _append_chunks(con, "raw_csv", [chunk])
     if first:
-        raise InputFileError(path, "the file has a header but no records")
-    con.execute(
+        raise InputFileError(path, message("header_only"))
+    insert_rejects(
+        con,
+        "raw_rejects",
         f"""
-        INSERT INTO raw_rejects
-        SELECT line, raw, 'expected {width} fields as in the header, found ' || field_count
+        SELECT line, raw, {{'code': 'field_count',
+                            'params': json_object('expected', {width}, 'found', field_count)
+                           }} AS rejection
         FROM raw_csv WHERE field_count <> {width}
-        """
+        """,
     )
     con.execute(f"DELETE FROM raw_csv WHERE field_count <> {width}")
     _add_missing_columns(con, "raw_csv", spec, header)
@@ -170,7 +183,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) 
             [str(path)],
         )
     except duckdb.Error as e:
-        raise InputFileError(path, f"unreadable Parquet file: {e}") from e
+        raise InputFileError(path, message("bad_parquet", detail=str(e))) from e
     header = [r[0].lower() for r in con.execute("DESCRIBE raw_rows").fetchall()]
     _require_columns(path, spec, header)
     _add_missing_columns(con, "raw_rows", spec, header)
@@ -179,11 +192,15 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) 
 def _require_columns(path: Path, spec: ReaderSpec, header: list[str]) -> None:
     missing = [c for c in spec.required_columns if c not in header]
     if missing:
-        raise InputFileError(
-            path,
-            f"{spec.label}: missing required column(s) {', '.join(missing)} "
-            f"(found: {', '.join(header)})",
+        problem = message(
+            "missing_columns",
+            label=spec.label,
+            format=spec.name,
+            missing=", ".join(missing),
+            found=", ".join(header),
+            count=len(missing),
         )
+        raise InputFileError(path, problem)
 
 
 def _add_missing_columns(
@@ -201,98 +218,6 @@ def _append_chunks(con: duckdb.DuckDBPyConnection, table: str, chunks: Iterable[
             con.execute(f"INSERT INTO {table} SELECT * FROM incoming_chunk")
         finally:
             con.unregister("incoming_chunk")
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def _validate_events(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE stage_checked AS
-        SELECT *, CASE
-            WHEN message_key IS NULL THEN 'no message id'
-            WHEN time_text IS NULL THEN 'no event time'
-            WHEN event_at IS NULL THEN 'unreadable event time ' || quoted(time_text)
-            WHEN event_at < TIMESTAMPTZ '{_PLAUSIBLE_FROM}' OR event_at > now() + INTERVAL 2 DAY
-                THEN 'implausible event time ' || quoted(time_text) || ' (' || event_at || ')'
-            WHEN raw_event IS NULL OR trim(raw_event) = '' THEN 'no event name'
-        END AS reject_reason
-        FROM staged
-        """
-    )
-    _split_checked(con)
-
-
-def _validate_sends(con: duckdb.DuckDBPyConnection) -> None:
-    _register_invalid_addresses(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE stage_checked AS
-        SELECT s.*, CASE
-            WHEN s.send_id IS NULL THEN 'missing send_id'
-            WHEN s.requested_text IS NULL THEN 'missing requested_at'
-            WHEN s.requested_at IS NULL THEN 'unreadable requested_at ' || quoted(s.requested_text)
-                || ' (expected ISO-8601 or dd/mm/yyyy hh:mm)'
-            WHEN s.provider IS NULL THEN 'missing provider'
-            WHEN s.recipient_email IS NULL THEN 'missing recipient_email'
-            WHEN bad.problem IS NOT NULL
-                THEN 'malformed recipient_email ' || quoted(s.recipient_email) || ': '
-                || bad.problem
-            WHEN s.recipient_kind_text IS NOT NULL AND s.recipient_kind IS NULL
-                THEN 'unknown recipient_kind ' || quoted(s.recipient_kind_text)
-                || ' (expected learner, client, company or trainer)'
-            WHEN s.attachments_text IS NOT NULL AND s.attachments IS NULL
-                THEN 'attachments is not a JSON list of {filename, content_type, size_bytes, '
-                || 'sha256, path}'
-        END AS reject_reason
-        FROM staged AS s
-        LEFT JOIN invalid_addresses AS bad ON bad.address = s.recipient_email
-        """
-    )
-    _split_checked(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE stage_sends AS
-        SELECT * EXCLUDE (requested_text, provider_text, recipient_kind_text, attachments_text),
-               COALESCE(json_array_length(attachments), 0) AS attachment_count,
-               md5(CAST(to_json(struct_pack(send_id, requested_at, provider, provider_message_id,
-                   session_id, session_name, session_place, session_start, session_end,
-                   opportunity_id, email_type, sender_email, recipient_email, recipient_name,
-                   recipient_kind, contact_id, subject, body_html, body_text, attachments))
-                   AS VARCHAR)) AS content_hash
-        FROM stage_valid
-        """
-    )
-
-
-def _split_checked(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "INSERT INTO stage_rejects SELECT line, raw, reject_reason FROM stage_checked "
-        "WHERE reject_reason IS NOT NULL"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE stage_valid AS SELECT * EXCLUDE (reject_reason) "
-        "FROM stage_checked WHERE reject_reason IS NULL"
-    )
-
-
-def _register_invalid_addresses(con: duckdb.DuckDBPyConnection) -> None:
-    """Validate each distinct address once, with the maintained validator."""
-    addresses = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT recipient_email FROM staged WHERE recipient_email IS NOT NULL"
-        ).fetchall()
-    ]
-    invalid = []
-    for address in addresses:
-        valid, problem = is_valid_address(address, "en")
-        if not valid:
-            invalid.append((address, problem))
-    con.execute("CREATE OR REPLACE TEMP TABLE invalid_addresses (address VARCHAR, problem VARCHAR)")
-    if invalid:
-        con.executemany("INSERT INTO invalid_addresses VALUES (?, ?)", invalid)
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:

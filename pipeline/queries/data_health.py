@@ -33,7 +33,8 @@ Verdict = Literal["current", "late", "idle", "no_events"]
 
 _RUN_COLUMNS = (
     "run_id, file_name, file_path, format, status, started_at, finished_at, records_read, "
-    "records_loaded, records_duplicate, records_rejected, unknown_events, mails_changed, message"
+    "records_loaded, records_duplicate, records_rejected, unknown_events, mails_changed, message, "
+    "message_code, CAST(message_params AS VARCHAR) AS message_params"
 )
 
 

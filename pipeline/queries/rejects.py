@@ -1,7 +1,8 @@
 """The input records an ingest refused: which ones match a filter, and their export as CSV.
 
-Every refused record keeps its file, line, the reason (in English, as the pipeline wrote it) and
-its raw text. Reasons are translated through `pipeline.ingest.messages`; the text filter matches
+Every refused record keeps its file, line, the reason (in English, as the pipeline wrote it, with
+its code and parameters) and its raw text. Reasons are translated from their code through
+`pipeline.ingest.messages` (a reason without a code is shown as written); the text filter matches
 the file, the raw text and the reason in English as well as in the reader's language. The CSV
 export streams from DuckDB (never the whole slice in memory) with spreadsheet formulas made
 inert. No Streamlit here; nothing is written to the store.
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from pipeline.i18n import t
-from pipeline.ingest.messages import reject_reason
+from pipeline.ingest.messages import reject_reason, stored_message
 
 CsvDialect = Literal["excel_fr", "rfc4180"]
 MAX_TEXT = 200
@@ -164,7 +165,11 @@ def export_file_name(reject_filter: RejectFilter, lang: str = "fr") -> str:
 
 _EXPORT_COLUMNS = ("run", "file_name", "file_path", "line", "reason", "reason_original", "raw")
 _FILE_NAME = r"regexp_extract(r.file_path, '[^/\\]+$')"
-_FROM = f"FROM ingest_rejects AS r JOIN {_REASONS_VIEW} AS tr ON tr.reason = r.reason"
+_FROM = (
+    f"FROM ingest_rejects AS r JOIN {_REASONS_VIEW} AS tr ON tr.reason = r.reason "
+    "AND tr.reason_code IS NOT DISTINCT FROM r.reason_code "
+    "AND tr.reason_params IS NOT DISTINCT FROM CAST(r.reason_params AS VARCHAR)"
+)
 
 
 def _inert(expression: str) -> str:
@@ -178,13 +183,22 @@ def _inert(expression: str) -> str:
 def _prepare(
     con: duckdb.DuckDBPyConnection, reject_filter: RejectFilter, lang: str
 ) -> tuple[str, list[object]]:
-    """Register this connection's table of translated reasons; the filter's condition."""
-    reasons = [
-        row[0] for row in con.execute("SELECT DISTINCT reason FROM ingest_rejects").fetchall()
-    ]
+    """Register this connection's table of translated reasons (one per distinct reason, code and
+    parameters); the filter's condition."""
+    reasons = con.execute(
+        "SELECT DISTINCT reason, reason_code, CAST(reason_params AS VARCHAR) FROM ingest_rejects"
+    ).fetchall()
     texts = pd.DataFrame(
-        {"reason": reasons, "text": [reject_reason(reason, lang) for reason in reasons]},
-        columns=["reason", "text"],
+        {
+            "reason": [reason for reason, _, _ in reasons],
+            "reason_code": [code for _, code, _ in reasons],
+            "reason_params": [params for _, _, params in reasons],
+            "text": [
+                reject_reason(stored_message(code, params), reason, lang)
+                for reason, code, params in reasons
+            ],
+        },
+        columns=["reason", "reason_code", "reason_params", "text"],
     ).astype("string")
     con.register(_REASONS_VIEW, texts)
     return reject_filter.where()

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import InputFileError
+from pipeline.i18n.messages import Message, message
 from pipeline.readers import READERS, ReaderSpec
 from pipeline.readers.records import csv_layout, first_json_record
 
@@ -26,13 +27,10 @@ def detect_format(path: Path, readers: tuple[ReaderSpec, ...] = READERS) -> Read
     if head.startswith(_PARQUET_MAGIC):
         return _match(path, "parquet", _parquet_columns(path), readers)
     if _is_binary(head):
-        raise InputFileError(
-            path,
-            "binary file: expected CSV, JSON, JSON Lines or Parquet (send logs, provider events)",
-        )
+        raise InputFileError(path, message("binary"))
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text:
-        raise InputFileError(path, "the file is empty")
+        raise InputFileError(path, message("empty"))
     if text[0] in "[{":
         return _match(path, "json", _first_json_sample(path), readers)
     for spec in readers:
@@ -57,15 +55,14 @@ def _match(path: Path, container: str, sample: Any, readers: tuple[ReaderSpec, .
     raise InputFileError(path, _unrecognised(container, sample, readers))
 
 
-def _unrecognised(container: str, sample: Any, readers: tuple[ReaderSpec, ...]) -> str:
+def _unrecognised(container: str, sample: Any, readers: tuple[ReaderSpec, ...]) -> Message:
+    expected = expected_formats(readers)
     if container == "json":
         keys = ", ".join(sorted(sample)[:12]) if isinstance(sample, dict) else type(sample).__name__
-        seen = f"JSON whose first record has the fields: {keys}"
-    else:
-        seen = f"{container.upper()} with the columns: {', '.join(sorted(sample)[:15])}"
-    return (
-        f"unrecognised format ({seen}). Expected one of: {expected_formats(readers)}. "
-        "For another provider's CSV export, pass a column mapping with --mapping."
+        return message("unrecognised_json", fields=keys, expected=expected)
+    columns = ", ".join(sorted(sample)[:15])
+    return message(
+        "unrecognised_columns", kind=container.upper(), columns=columns, expected=expected
     )
 
 
@@ -74,7 +71,7 @@ def _head(path: Path) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(_HEAD_BYTES)
     except OSError as e:
-        raise InputFileError(path, f"cannot be read: {e.strerror or e}") from e
+        raise InputFileError(path, message("unreadable", detail=str(e.strerror or e))) from e
 
 
 def _is_binary(head: bytes) -> bool:
@@ -87,7 +84,7 @@ def _is_binary(head: bytes) -> bool:
 def _first_json_sample(path: Path) -> Any:
     sample = first_json_record(path)
     if sample is None:
-        raise InputFileError(path, "invalid JSON: no complete record could be read")
+        raise InputFileError(path, message("invalid_json"))
     return sample
 
 
@@ -97,5 +94,5 @@ def _parquet_columns(path: Path) -> frozenset[str]:
             "SELECT name FROM parquet_schema(?) WHERE name <> 'schema'", [str(path)]
         ).fetchall()
     except duckdb.Error as e:
-        raise InputFileError(path, f"unreadable Parquet file: {e}") from e
+        raise InputFileError(path, message("bad_parquet", detail=str(e))) from e
     return frozenset(str(r[0]).lower() for r in rows)

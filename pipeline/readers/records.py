@@ -3,7 +3,8 @@
 JSON files become (line, raw) records: a JSON Lines file gives one record per line, a single
 document (object or array, pretty-printed or not) one record per top-level element with the line
 it starts on. CSV files become (line, raw, one text column per header name). Decoding problems are
-kept as records with an error, so that a bad line is refused alone and the rest still loads.
+kept as records with an error (its text, code and JSON parameters: pipeline.i18n.messages), so
+that a bad line is refused alone and the rest still loads.
 Field mapping and validation happen later, in SQL.
 """
 
@@ -21,12 +22,14 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.errors import InputFileError
+from pipeline.i18n.messages import Message, message
 
 CHUNK_RECORDS = 100_000
 # The csv module refuses fields over 128 KiB by default; a long HTML body is legitimate.
 csv.field_size_limit(64 * 1024 * 1024)
 _BOM = codecs.BOM_UTF8
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes decoded with errors="surrogateescape"
+Row = tuple[int, str | None, Message | None]  # (line, raw, why it cannot be used)
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,13 @@ def _csv_rows(reader: Iterator[list[str]], path: Path, lines: _LineRecorder) -> 
         yield from reader
     except csv.Error as e:
         start_line, _ = lines.take()
-        raise InputFileError(path, f"unreadable CSV from line {start_line}: {e}") from e
+        problem = message("bad_csv", line=start_line, detail=str(e))
+        raise InputFileError(path, problem) from e
 
 
 def json_records(path: Path) -> Iterator[pa.Table]:
-    """Chunks of (line, raw, error) JSON records; see the module docstring."""
+    """Chunks of (line, raw, error, error_code, error_params) JSON records; see the module
+    docstring."""
     if _looks_like_json_lines(path):
         yield from _json_lines(path)
     else:
@@ -163,14 +168,19 @@ class _LineRecorder:
         return self._start, raw
 
 
-def _json_table(rows: list[tuple[int, str | None, str | None]]) -> pa.Table:
+def _json_table(rows: list[Row]) -> pa.Table:
     return pa.table(
         {
             "line": [r[0] for r in rows],
             "raw": [r[1] for r in rows],
-            "error": [r[2] for r in rows],
+            "error": [r[2].text if r[2] else None for r in rows],
+            "error_code": [r[2].code if r[2] else None for r in rows],
+            "error_params": [r[2].params_json() if r[2] else None for r in rows],
         },
-        schema=pa.schema([("line", pa.int64()), ("raw", pa.string()), ("error", pa.string())]),
+        schema=pa.schema(
+            [("line", pa.int64()), ("raw", pa.string())]
+            + [(name, pa.string()) for name in ("error", "error_code", "error_params")]
+        ),
     )
 
 
@@ -227,7 +237,7 @@ def first_json_record(path: Path) -> Any:
 
 
 def _json_lines(path: Path) -> Iterator[pa.Table]:
-    batch: list[tuple[int, str | None, str | None]] = []
+    batch: list[Row] = []
     with open(path, "rb") as handle:
         for number, raw_line in enumerate(handle, start=1):
             if number == 1 and raw_line.startswith(_BOM):
@@ -237,7 +247,7 @@ def _json_lines(path: Path) -> Iterator[pa.Table]:
                 error = None
             except UnicodeDecodeError as e:
                 text = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
-                error = f"not valid UTF-8 (byte {e.start + 1} of the line)"
+                error = message("utf8_at", byte=e.start + 1)
             if not text.strip():
                 continue
             batch.append((number, text, error))
@@ -263,18 +273,14 @@ def _json_document(path: Path) -> Iterator[pa.Table]:
         yield _json_table(rows[i : i + CHUNK_RECORDS])
 
 
-def _flag_undecodable(
-    row: tuple[int, str | None, str | None],
-) -> tuple[int, str | None, str | None]:
+def _flag_undecodable(row: Row) -> Row:
     line, raw, error = row
     if raw is None or not _UNDECODABLE.search(raw):
         return row
-    return line, _UNDECODABLE.sub("\ufffd", raw), error or "not valid UTF-8 text"
+    return line, _UNDECODABLE.sub("\ufffd", raw), error or message("utf8")
 
 
-def _array_elements(
-    text: str, start: int, decoder: json.JSONDecoder
-) -> Iterator[tuple[int, str | None, str | None]]:
+def _array_elements(text: str, start: int, decoder: json.JSONDecoder) -> Iterator[Row]:
     """Elements of a top-level array with their start lines; a broken tail is one error record."""
     pos = _skip_ws(text, start + 1)
     line_at = _LineCounter(text)
@@ -285,7 +291,11 @@ def _array_elements(
             _, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
             line = line_at(e.pos)
-            yield line_at(pos), text[pos:].strip()[:10_000], f"invalid JSON at line {line}: {e.msg}"
+            yield (
+                line_at(pos),
+                text[pos:].strip()[:10_000],
+                message("bad_json", line=line, detail=e.msg),
+            )
             return
         yield line_at(pos), text[pos:end], None
         pos = _skip_ws(text, end)
@@ -297,18 +307,16 @@ def _array_elements(
                 yield (
                     line_at(trailing),
                     text[trailing:][:10_000],
-                    "unexpected text after the JSON array",
+                    message("after_array"),
                 )
             return
         else:
-            yield line_at(pos), text[pos:][:10_000], "expected ',' or ']' between array elements"
+            yield line_at(pos), text[pos:][:10_000], message("array_comma")
             return
-    yield line_at(len(text)), "", "the JSON array is not closed (truncated file?)"
+    yield line_at(len(text)), "", message("unclosed")
 
 
-def _top_level_values(
-    text: str, start: int, decoder: json.JSONDecoder
-) -> Iterator[tuple[int, str | None, str | None]]:
+def _top_level_values(text: str, start: int, decoder: json.JSONDecoder) -> Iterator[Row]:
     """One or more concatenated JSON values (a single document is the usual case)."""
     pos = start
     line_at = _LineCounter(text)
@@ -319,7 +327,7 @@ def _top_level_values(
             yield (
                 line_at(pos),
                 text[pos:][:10_000],
-                f"invalid JSON at line {line_at(e.pos)}: {e.msg}",
+                message("bad_json", line=line_at(e.pos), detail=e.msg),
             )
             return
         yield line_at(pos), text[pos:end], None

@@ -1,7 +1,9 @@
 """The store's schema: numbered SQL migrations and the version recorded in the database.
 
 `migrate(con)` brings any Mailtrail database, empty or older, to the current version inside the
-caller's transaction. It never drops data; a migration that reshapes a table copies it.
+caller's transaction. A migration's version is the number its file name starts with (1, 2, 3, … with
+no gap; a test checks it); the store's version is the highest one applied. It never
+drops data; a migration that reshapes a table copies it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ MIGRATIONS: tuple[str, ...] = (
     "001_initial.sql",
     "002_contract_views.sql",
     "003_vocabulary.sql",
+    "004_message_codes.sql",
 )
-SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migration_version(name: str) -> int:
+    """The version a migration file brings the store to: `004_message_codes.sql` → 4."""
+    return int(name.split("_", 1)[0])
+
+
+SCHEMA_VERSION = max(migration_version(name) for name in MIGRATIONS)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -42,8 +52,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     if current == SCHEMA_VERSION:
         return current
     con.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    for number, name in enumerate(MIGRATIONS, start=1):
-        if number > current:
+    for name in sorted(MIGRATIONS, key=migration_version):
+        if migration_version(name) > current:
             con.execute(_read_sql(name))
     con.execute(
         "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]

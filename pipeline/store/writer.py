@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import StoreBusyError, StoreError
+from pipeline.i18n.messages import message
 from pipeline.settings import Settings
 from pipeline.store.schema import migrate, schema_version
 
@@ -172,21 +173,19 @@ def _prepare(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
 
 def _record_interrupted(con: duckdb.DuckDBPyConnection, journal: dict) -> None:
     started = journal.get("started_at")
-    message = (
-        f"interrupted: the ingest started at {started} by process {journal.get('pid')} "
-        "stopped before it finished; nothing of it was kept"
-    )
+    note = message("interrupted", started=str(started), pid=str(journal.get("pid")))
     for path in journal.get("files", []):
         con.execute(
             """
             INSERT INTO ingest_runs_log (run_id, file_path, file_name, status, started_at,
-                                         finished_at, message)
-            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', COALESCE(?, now()), now(), ?)
+                                         finished_at, message, message_code, message_params)
+            VALUES (nextval('ingest_run_ids'), ?, ?, 'interrupted', COALESCE(?, now()), now(),
+                    ?, ?, ?)
             """,
-            [path, Path(path).name, started, message],
+            [path, Path(path).name, started, note.text, note.code, note.params_json()],
         )
     log.warning(
-        "recorded %d interrupted file(s) of an earlier ingest", len(journal.get("files", []))
+        "recorded the interrupted files of an earlier ingest: %d", len(journal.get("files", []))
     )
 
 

@@ -105,14 +105,25 @@ def is_valid_address(email: str, lang: str = DEFAULT_LANGUAGE) -> tuple[bool, st
 
     Syntax only, with the maintained email-validator package; deliverability (DNS) is not checked.
     """
+    problem = address_problem(email)
+    if problem is None:
+        return True, None
+    key, params = problem
+    return False, t(f"address.{key}", lang, **params)
+
+
+def address_problem(email: str) -> tuple[str, dict[str, str]] | None:
+    """None for a well-formed address, else what is wrong as the i18n key under `address.` and
+    its parameters (`("forbidden_character", {"characters": "'é'"})`), to be said in any
+    language."""
     reason = _common_mistake(email)
     if reason:
-        return False, t(f"address.{reason}", lang)
+        return reason, {}
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError as error:
-        return False, _explain(str(error), lang)
-    return True, None
+        return _explain(str(error))
+    return None
 
 
 @cache
@@ -148,17 +159,17 @@ def _common_mistake(email: str) -> str | None:
     return None
 
 
-def _explain(detail: str, lang: str) -> str:
-    """email-validator's English message, as one of our translated reasons where we know it."""
+def _explain(detail: str) -> tuple[str, dict[str, str]]:
+    """email-validator's English message, as one of our reasons (key, params) where we know it."""
     if "special-use or reserved" in detail:
-        return t("address.reserved_domain", lang)
+        return "reserved_domain", {}
     if "invalid characters" in detail and ": " in detail:
-        return t("address.forbidden_character", lang, characters=detail.rpartition(": ")[2][:-1])
+        return "forbidden_character", {"characters": detail.rpartition(": ")[2][:-1]}
     if any(place in detail for place in ("with a period", "a period immediately")):
-        return t("address.misplaced_dot", lang)
+        return "misplaced_dot", {}
     if "too long" in detail or "so many characters" in detail:
-        return t("address.too_long", lang)
-    return t("address.invalid", lang, detail=detail.rstrip("."))
+        return "too_long", {}
+    return "invalid", {"detail": detail.rstrip(".")}
 
 
 def _clean_punctuation(domain: str) -> str:

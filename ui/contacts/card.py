@@ -43,7 +43,7 @@ def contact_card(view: Page, contact: ContactIdentity) -> None:
 def _address_line(view: Page, address: AddressUse) -> None:
     figures = view.t(
         "contacts.address_figures",
-        mails=format_count(address.mails, view.lang),
+        count=address.mails,
         last=_day(address.last_mail_at, view),
     )
     if address.failures:
@@ -66,7 +66,7 @@ def _address_line(view: Page, address: AddressUse) -> None:
         st.caption(
             view.t(
                 "contacts.unlinked_mails",
-                count=format_count(address.mails_without_contact, view.lang),
+                count=address.mails_without_contact,
                 address=address.recipient_email,
             )
         )
@@ -82,9 +82,8 @@ def _open_contact(contact_id: str, kind: str | None) -> None:
 
 
 def _counted(view: Page, what: str, count: int) -> str:
-    """ "1 session", "3 sessions" (the table has a text for one and for several)."""
-    key = f"contacts.count.{what}_{'one' if count == 1 else 'many'}"
-    return view.t(key, count=format_count(count, view.lang))
+    """ "1 session", "3 sessions": the form CLDR's plural rules choose for `count`."""
+    return view.t(f"contacts.count.{what}", count=count)
 
 
 def _day(moment: object, view: Page) -> str:

@@ -99,7 +99,7 @@ def _label(
     if addresses > 1:
         who += " " + t("contacts.more_addresses", lang, count=addresses - 1)
     figures = t(
-        "contacts.option_figures", lang, mails=format_count(mails, lang),
+        "contacts.option_figures", lang, count=int(mails),
         last=format_datetime(last.date(), lang) if hasattr(last, "date") else "—",
     )  # fmt: skip
     if failures:

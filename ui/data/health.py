@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline.i18n import format_datetime, has_key, labels, t
+from pipeline.i18n.numbers import format_count, format_number
 from pipeline.queries import data_health as health
 from ui.app.db import cached_query, settings
 from ui.app.shell import Page
@@ -116,7 +117,7 @@ def freshness_message(item: health.ProviderFreshness, view: Page) -> str | None:
         "provider": provider_name(item.provider, view.lang),
         "last_event": moment_text(item.last_event_at, view),
         "last_request": moment_text(item.last_request_at, view),
-        "requests": item.requests_since_last_event,
+        "count": item.requests_since_last_event,
         "usual": format_duration(item.usual_gap, view.lang),
         "silence": format_duration(item.silence or dt.timedelta(0), view.lang),
     }
@@ -143,13 +144,13 @@ def stuck_section(view: Page) -> None:
         max_value=highest,
         value=min(max(settings().stuck_hours, lowest), highest),  # MAILTRAIL_STUCK_HOURS
         step=0.5,
-        format="%.1f",
+        format="%g",  # "4", not "4.0"
         help=view.t("data.stuck.help"),
         key="data_stuck_hours",
         width=220,
     )
     count = cached_query(health.count_stuck_requested)(view.snapshot, hours)
-    hours_text = f"{hours:g}"
+    hours_text = format_number(hours, view.lang)
     if not count:
         st.success(view.t("data.stuck.none", hours=hours_text))
         return
@@ -208,7 +209,7 @@ def mail_link(send_id: str, lang: str) -> str:
 
 def count_text(value: int, lang: str) -> str:
     """12 345 (fr, narrow no-break space) / 12,345 (en)."""
-    return f"{value:,}".replace(",", "\u202f" if lang == "fr" else ",")
+    return format_count(value, lang)
 
 
 def moment_text(value: dt.datetime | None, view: Page) -> str:

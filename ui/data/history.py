@@ -12,7 +12,8 @@ import io
 import pandas as pd
 import streamlit as st
 
-from pipeline.ingest.messages import format_label, run_message, run_status
+from pipeline.i18n.numbers import format_count
+from pipeline.ingest.messages import format_label, run_message, run_status, stored_message
 from pipeline.queries import data_health as health
 from pipeline.queries import rejects
 from ui.app.db import cached_query, reader
@@ -55,22 +56,33 @@ def runs_frame(runs: pd.DataFrame, lang: str, timezone: str) -> pd.DataFrame:
                 format_label(f if isinstance(f, str) else None, lang) for f in runs["format"]
             ],
             "finished_at": runs["finished_at"],
-            "records_read": runs["records_read"],
-            "records_loaded": runs["records_loaded"],
-            "records_duplicate": runs["records_duplicate"],
-            "records_rejected": runs["records_rejected"],
-            "mails_changed": runs["mails_changed"],
+            **{name: [format_count(n, lang) for n in runs[name]] for name in _COUNTS},
             "message": [
-                run_message(m if isinstance(m, str) else None, lang, timezone)
-                for m in runs["message"]
+                run_message(
+                    stored_message(code, params), m if isinstance(m, str) else None, lang, timezone
+                )
+                for m, code, params in zip(
+                    runs["message"], runs["message_code"], runs["message_params"], strict=True
+                )
             ],
         }
     )
 
 
+# Counts are written in the page's language here: a "localized" number column would follow the
+# browser's locale instead ("3,380" on a French page).
+_COUNTS = (
+    "records_read",
+    "records_loaded",
+    "records_duplicate",
+    "records_rejected",
+    "mails_changed",
+)
+
+
 def _runs_columns(view: Page) -> dict:
     def number(label: str, width: int) -> object:
-        return st.column_config.NumberColumn(label, width=width, format="localized")
+        return st.column_config.TextColumn(label, width=width, alignment="right")
 
     text = st.column_config.TextColumn
     return {

@@ -114,7 +114,7 @@ def _start(
 def _follow(view: Page, running: _Running) -> None:
     """Show the job's progress until it is done, then keep its outcome and rerun."""
     job = running.job
-    progress = st.progress(0.0, text=view.t("data.upload.preparing", total=job.total))
+    progress = st.progress(0.0, text=view.t("data.upload.preparing", count=job.total))
     notice = st.empty()
     wait = _writer_wait(view)
     while True:
@@ -126,7 +126,7 @@ def _follow(view: Page, running: _Running) -> None:
             notice.empty()
         if done:
             text = (
-                view.t("data.upload.publishing", total=job.total)
+                view.t("data.upload.publishing", count=job.total)
                 if done == job.total
                 else view.t(
                     "data.upload.progress", done=done, total=job.total, name=_name(job.done[-1])
@@ -166,14 +166,7 @@ def _summary(view: Page, result: ImportResult) -> None:
     reports = result.reports
     counts = {status: sum(r.status == status for r in reports) for status in _OUTCOMES}
     st.markdown(f"**{view.t('data.summary.title', when=_when(result.when, view))}**")
-    headline = view.t(
-        "data.summary.headline",
-        files=len(reports),
-        completed=counts["completed"],
-        duplicates=counts["duplicate_file"],
-        refused=counts["refused"],
-        mails=sum(r.mails_changed for r in reports),
-    )
+    headline = summary_headline(reports, view.lang)
     (st.warning if counts["refused"] else st.success)(headline)
     st.table(summary_frame(reports, view.lang, view.settings.timezone), hide_index=True)
     rejected = sum(r.records_rejected for r in reports)
@@ -189,6 +182,24 @@ def _summary(view: Page, result: ImportResult) -> None:
 _OUTCOMES = ("completed", "duplicate_file", "refused")
 
 
+def summary_headline(reports: Sequence[FileReport], lang: str) -> str:
+    """ "2 fichiers : 1 importé, 0 déjà importé, 1 refusé. 3 e-mails mis à jour." """
+    counts = {status: sum(r.status == status for r in reports) for status in _OUTCOMES}
+
+    def part(key: str, count: int) -> str:
+        return t(f"data.summary.{key}", lang, count=count)
+
+    return t(
+        "data.summary.headline",
+        lang,
+        files=part("files", len(reports)),
+        completed=part("completed", counts["completed"]),
+        duplicates=part("duplicates", counts["duplicate_file"]),
+        refused=part("refused", counts["refused"]),
+        mails=part("mails", sum(r.mails_changed for r in reports)),
+    )
+
+
 def summary_frame(reports: Sequence[FileReport], lang: str, timezone: str) -> pd.DataFrame:
     """One row per file: its outcome, format, counts and the message in plain words."""
     rows = [
@@ -201,7 +212,7 @@ def summary_frame(reports: Sequence[FileReport], lang: str, timezone: str) -> pd
             t("data.col.duplicate", lang): r.records_duplicate,
             t("data.col.rejected", lang): r.records_rejected,
             t("data.col.mails_changed", lang): r.mails_changed,
-            t("data.col.note", lang): run_message(r.message, lang, timezone),
+            t("data.col.note", lang): run_message(r.note, r.message, lang, timezone),
         }
         for r in reports
     ]

@@ -10,6 +10,7 @@ from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_datetime as babel_datetime
 
 from pipeline.i18n import format_datetime, has_key, t
 from pipeline.rules.statuses import STATUS_COLOURS, STATUS_TEXT_COLOURS, status_label
@@ -161,7 +162,8 @@ def _event_time(value: object, lang: str) -> str:
     if missing(value):
         return "—"
     moment = pd.Timestamp(value).to_pydatetime()
-    text = moment.strftime(t("mail_detail.event_time_format", lang))
+    pattern = t("mail_detail.event_time_format", lang)
+    text = babel_datetime(moment.replace(tzinfo=None), pattern, locale=lang)
     zone = moment.tzname()
     return f"{text} {zone}" if zone else text
 

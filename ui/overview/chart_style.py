@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipeline.filters.periods import Bucket, Period, bucket_label, month_label
+from pipeline.filters.periods import Bucket, Period, bucket_label, month_label, month_name
 from pipeline.i18n import t
 from pipeline.rules.statuses import FAILED_STATUSES, STATUS_COLOURS
 
@@ -94,7 +94,7 @@ def _day(day: dt.date, lang: str) -> str:
         "calendar.long_day",
         lang,
         day=day.day,
-        month=t(f"calendar.month.{day.month}", lang),
+        month=month_name(day.month, lang),
         year=day.year,
     )
 

@@ -102,7 +102,7 @@ def volume_bars(frame: pd.DataFrame, bucket: Bucket, lang: str) -> go.Figure:
                     lang,
                     bucket=hover_bucket(row, bucket, lang),
                     provider=name,
-                    count=format_count(row["mails"], lang),
+                    count=int(row["mails"]),
                 )
                 for row in records
             ],

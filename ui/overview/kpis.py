@@ -140,15 +140,13 @@ def _help(view: Page, key: str, current: Mapping[str, int], *more: str) -> str:
     """A card's hover text: its definition, its counts, and the mails not counted yet."""
     parts = [view.t(key), *more]
     if current["in_flight"]:
-        parts.append(
-            view.t("overview.kpi.in_flight", count=format_count(current["in_flight"], view.lang))
-        )
+        parts.append(view.t("overview.kpi.in_flight", count=current["in_flight"]))
     return "\n\n".join(parts)
 
 
 def _see(view: Page, count: int, mail_filter: MailFilter, kpi: str) -> None:
     explore_button(
-        view.t("overview.kpi.see", count=format_count(count, view.lang)),
+        view.t("overview.kpi.see", count=count),
         mail_filter,
         view.lang,
         key=f"overview::see::{kpi}",
@@ -167,7 +165,7 @@ def _alert_box(view: Page, group: AlertGroup, selection: Selection, *, key: str)
         st.caption(_escape(alert_facts(lead, view.lang)))
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             explore_button(
-                view.t("overview.alerts.see", count=format_count(lead.numerator, view.lang)),
+                view.t("overview.alerts.see", count=lead.numerator),
                 alert_filter(lead, selection.mail_filter, selection.period),
                 view.lang,
                 key=key,

@@ -32,7 +32,7 @@ def session_picker(view: Page, sessions: pd.DataFrame) -> str | None:
         ids,
         index=None,
         format_func=lambda session_id: labels.get(session_id, session_id),
-        placeholder=view.t("sessions.pick_placeholder", count=format_count(len(ids), view.lang)),
+        placeholder=view.t("sessions.pick_placeholder", count=len(ids)),
         key=KEY,
         persist_state="session",
     )
@@ -50,7 +50,7 @@ def session_labels(sessions: pd.DataFrame, view: Page) -> dict[str, str]:
         name = row.session_name if isinstance(row.session_name, str) and row.session_name else None
         figures = view.t(
             "sessions.option_figures" if row.failures else "sessions.option_figures_no_failure",
-            mails=format_count(int(row.mails), view.lang),
+            count=int(row.mails),
             failures=format_count(int(row.failures), view.lang),
         )
         head = f"{name} · {row.session_id}" if name else row.session_id

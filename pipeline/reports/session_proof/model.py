@@ -106,7 +106,7 @@ class SessionProof:
             )
         return [
             " · ".join(first),
-            self.t("session_proof.mail_span", mails=f.mails,
+            self.t("session_proof.mail_span", count=f.mails,
                    first=self.when(f.first_mail_at), last=self.when(f.last_mail_at)),
             self.t("session_proof.generated", timezone=f.timezone,
                    when=self.when(self.generated_at.replace(tzinfo=None))),
