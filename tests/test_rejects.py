@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
-import string
 
 import duckdb
 import pytest
 
 from pipeline.i18n import has_key, t_strict
-from pipeline.i18n.messages import RECORDED, message, notes, text_sql, translation_key
+from pipeline.i18n.messages import (
+    RECORDED,
+    message,
+    notes,
+    parameter_names,
+    text_sql,
+    translation_key,
+)
 from pipeline.ingest.messages import (
     format_label,
     reject_reason,
@@ -157,8 +163,7 @@ def test_every_stored_code_renders_its_english_template_to_the_stored_text(
 
 
 def _sample_params(code: str) -> dict[str, object]:
-    names = {n for _, n, _, _ in string.Formatter().parse(RECORDED[code]) if n}
-    return {name: f"<{name} 'x'>" for name in names}
+    return {name: f"<{name} 'x'>" for name in parameter_names(code)}
 
 
 def test_the_sql_template_of_every_code_writes_the_same_text_as_python() -> None:
@@ -171,6 +176,21 @@ def test_the_sql_template_of_every_code_writes_the_same_text_as_python() -> None
             [code, note.params_json()],
         ).fetchone()
         assert row is not None and row[0] == note.text, code
+
+
+def test_a_recorded_count_of_one_is_singular_in_python_and_in_sql() -> None:
+    for count, text in ((1, "1 event with an unrecognised name"), (3, "3 events with an")):
+        note = message("unknown_events", count=count)
+        row = duckdb.execute(
+            f"SELECT {text_sql('c', 'p')} FROM (SELECT ? AS c, CAST(? AS JSON) AS p)",
+            [note.code, note.params_json()],
+        ).fetchone()
+        assert note.text.startswith(text) and row is not None and row[0] == note.text
+
+
+def test_no_recorded_message_hedges_its_plural_with_s_in_brackets() -> None:
+    for code, template in RECORDED.items():
+        assert "(s)" not in str(template), code
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -240,7 +260,7 @@ def test_an_interruption_and_ingest_notes_read_in_french() -> None:
     )
     both = notes([message("unknown_events", count=2), message("all_known")])
     assert both is not None and both.text == (
-        "2 event(s) with an unrecognised name kept as 'unknown'; "
+        "2 events with an unrecognised name kept as 'unknown'; "
         "every record was already in the store: nothing changed"
     )
     assert run_message(both, both.text, "en") == (

@@ -139,7 +139,7 @@ def test_send_log_missing_a_required_column_is_refused_whole_with_the_column_nam
     path = write("nocol.csv", "send_id,requested_at,provider\nX-1,2026-01-05T10:00:00Z,brevo\n")
     (report,) = ingest(path)
     assert report.status == "refused"
-    assert "missing required column(s) recipient_email" in report.message
+    assert "missing required column recipient_email" in report.message
     runs = db().execute("SELECT status, message FROM ingest_runs").fetchall()
     assert runs[0][0] == "refused" and "recipient_email" in runs[0][1]
     assert db().execute("SELECT count(*) FROM email_history").fetchone()[0] == 0

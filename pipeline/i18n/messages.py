@@ -19,6 +19,20 @@ from typing import Any
 
 Params = Mapping[str, Any]
 
+
+@dataclass(frozen=True)
+class Plural:
+    """An English template with a singular and a plural form, chosen by the `count` parameter."""
+
+    one: str
+    other: str
+
+    def form(self, params: Params) -> str:
+        return self.one if params.get("count") == 1 else self.other
+
+
+Template = str | Plural
+
 _formatter = string.Formatter()
 
 
@@ -61,7 +75,15 @@ def recorded_text(code: str, params: Params) -> str:
     """The English text recorded for `code` with `params`."""
     if code == "notes":
         return "; ".join(recorded_text(p["code"], p["params"]) for p in params["parts"])
-    return RECORDED[code].format(**params)
+    template = RECORDED[code]
+    return (template.form(params) if isinstance(template, Plural) else template).format(**params)
+
+
+def parameter_names(code: str) -> set[str]:
+    """The parameters the recorded English of `code` is written with."""
+    template = RECORDED[code]
+    forms = (template.one, template.other) if isinstance(template, Plural) else (template,)
+    return {name for form in forms for _, name, _, _ in _formatter.parse(form) if name}
 
 
 def translation_key(code: str) -> str:
@@ -80,7 +102,12 @@ def text_sql(code: str, params: str) -> str:
     return f"(CASE {code} {whens} END)"
 
 
-def _template_sql(template: str, params: str) -> str:
+def _template_sql(template: Template, params: str) -> str:
+    if isinstance(template, Plural):
+        one, other = _template_sql(template.one, params), _template_sql(template.other, params)
+        return (
+            f"(CASE WHEN TRY_CAST({params} ->> 'count' AS BIGINT) = 1 THEN {one} ELSE {other} END)"
+        )
     pieces = []
     for literal, name, _, _ in _formatter.parse(template):
         if literal:
@@ -98,12 +125,11 @@ def _sql_literal(text: str) -> str:
 
 _MAPPING_HINT = "For another provider's CSV export, pass a column mapping with --mapping."
 
-# The recorded English is kept word for word as earlier Mailtrails wrote it ("column(s)",
-# "event(s)"): analysts' queries and scripts match it. Readers get real plural forms from the
-# translations, which are chosen by the `count` parameter.
+# Scripts that look for a kind of message match its code, not its English words. A template
+# that names a count has a singular and a plural form (Plural), never a bracketed plural.
 
 # Whole files refused, and notes on a run (data.why.<code>).
-RUN_RECORDED: Mapping[str, str] = {
+RUN_RECORDED: Mapping[str, Template] = {
     "unreadable": "cannot be read: {detail}",
     "binary": (
         "binary file: expected CSV, JSON, JSON Lines or Parquet (send logs, provider events)"
@@ -121,13 +147,19 @@ RUN_RECORDED: Mapping[str, str] = {
         "unrecognised format ({kind} with the columns: {columns}). "
         "Expected one of: {expected}. " + _MAPPING_HINT
     ),
-    "missing_columns": "{label}: missing required column(s) {missing} (found: {found})",
+    "missing_columns": Plural(
+        "{label}: missing required column {missing} (found: {found})",
+        "{label}: missing required columns {missing} (found: {found})",
+    ),
     "duplicate_file": "identical to {path}, ingested in run {run} on {when}: nothing changed",
     "interrupted": (
         "interrupted: the ingest started at {started} by process {pid} stopped before it "
         "finished; nothing of it was kept"
     ),
-    "unknown_events": "{count} event(s) with an unrecognised name kept as 'unknown'",
+    "unknown_events": Plural(
+        "{count} event with an unrecognised name kept as 'unknown'",
+        "{count} events with an unrecognised name kept as 'unknown'",
+    ),
     "all_known": "every record was already in the store: nothing changed",
     "notes": "{parts}",  # several of the notes above, joined with "; "
 }
@@ -163,4 +195,4 @@ REJECT_RECORDED: Mapping[str, str] = {
 }
 
 REJECT_CODES: frozenset[str] = frozenset(REJECT_RECORDED)
-RECORDED: Mapping[str, str] = {**RUN_RECORDED, **REJECT_RECORDED}
+RECORDED: Mapping[str, Template] = {**RUN_RECORDED, **REJECT_RECORDED}

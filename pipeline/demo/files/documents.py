@@ -127,7 +127,8 @@ class Documents:
             issued = end
             lines += [
                 f"Facture n° {number} – client : {client}",
-                f"{n} stagiaire(s) x {course.price} € HT = {total} € HT",
+                f"{n} {'stagiaire' if n < 2 else 'stagiaires'} x {course.price} € HT "
+                f"= {total} € HT",
                 f"TVA 20 % : {total * 0.2:.2f} € – Total TTC : {total * 1.2:.2f} €",
                 "Règlement à 30 jours par virement. IBAN FR76 3000 4012 3400 0101 2345 678.",
             ]

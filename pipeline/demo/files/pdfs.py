@@ -116,7 +116,8 @@ class AttachmentWriter:
         if course.code not in self._programmes:
             lines = [
                 f"Intitulé : {course.title}",
-                f"Durée : {course.days} jour(s), soit {course.days * 7} heures.",
+                f"Durée : {course.days} {'jour' if course.days < 2 else 'jours'}, "
+                f"soit {course.days * 7} heures.",
                 "Public : salariés, demandeurs d'emploi, particuliers. Prérequis : aucun.",
                 "Objectifs : acquérir les connaissances et savoir-faire nécessaires, les mettre en "
                 "pratique en situation de travail.",
