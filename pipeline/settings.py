@@ -104,23 +104,23 @@ class Settings:
         return self.db_path.with_name(self.db_path.stem + "_notes.sqlite")
 
 
+# Numeric settings, with the unit their error message names.
+_NUMBER_UNITS = {"writer_wait_seconds": "seconds", "stuck_hours": "hours"}
+
+
+def _number(name: str, raw: object) -> float:
+    try:
+        return float(str(raw))
+    except ValueError as e:
+        unit = _NUMBER_UNITS[name]
+        raise ConfigError(f"{SETTINGS[name].env} must be a number of {unit}, not {raw!r}") from e
+
+
 def _convert(name: str, raw: object) -> object:
     if name in ("db_path", "inbox_dir", "attachments_dir"):
         return Path(str(raw))
     if name == "notes_path":
         return Path(str(raw)) if raw else None
-    if name == "writer_wait_seconds":
-        try:
-            return float(str(raw))
-        except ValueError as e:
-            raise ConfigError(
-                f"MAILTRAIL_WRITER_WAIT must be a number of seconds, not {raw!r}"
-            ) from e
-    if name == "stuck_hours":
-        try:
-            return float(str(raw))
-        except ValueError as e:
-            raise ConfigError(
-                f"MAILTRAIL_STUCK_HOURS must be a number of hours, not {raw!r}"
-            ) from e
+    if name in _NUMBER_UNITS:
+        return _number(name, raw)
     return str(raw)
