@@ -32,13 +32,38 @@ def test_translation_files_have_no_problems() -> None:
     assert i18n.problems() == []
 
 
-@pytest.mark.parametrize("key", sorted(i18n.table()))
-def test_every_key_has_french_and_english_with_the_same_parameters(key: str) -> None:
-    entry = i18n.table()[key]
-    assert set(entry) == set(LANGUAGES)
+def test_every_key_has_french_and_english_with_the_same_parameters() -> None:
+    faults = [f"{key}: {fault}" for key, entry in i18n.table().items() for fault in _faults(entry)]
+    assert len(i18n.table()) > 500
+    assert faults == [], "\n".join(faults)
+
+
+def test_the_completeness_check_names_a_missing_language_an_empty_text_and_a_lost_parameter():
+    assert _faults({"fr": "Bonjour {name}", "en": "Hello {name}"}) == []
+    assert _faults({"fr": "Bonjour"}) == ["languages ['fr'], expected ['en', 'fr']"]
+    assert _faults({"fr": " ", "en": "Hello"}) == ["an empty text"]
+    assert _faults({"fr": "Bonjour", "en": "Hello {name}"}) == [
+        "parameters differ: fr [], en ['name']"
+    ]
+
+
+def _faults(entry: dict[str, object]) -> list[str]:
+    """What is wrong with one translation entry: languages, empty texts, parameters."""
+    if set(entry) != set(LANGUAGES):
+        return [f"languages {sorted(entry)}, expected {sorted(LANGUAGES)}"]
     forms = {lang: _forms(text) for lang, text in entry.items()}
-    assert all(form.strip() for texts in forms.values() for form in texts)
-    assert _placeholders(forms["fr"]) == _placeholders(forms["en"])
+    faults = []
+    if not all(form.strip() for texts in forms.values() for form in texts):
+        faults.append("an empty text")
+    french, english = _placeholders(forms["fr"]), _placeholders(forms["en"])
+    if french != english:
+        faults.append(f"parameters differ: fr {sorted(french)}, en {sorted(english)}")
+    return faults
+
+
+def _plural_forms(text: object) -> list[tuple[str, str]]:
+    """(form, text) for each plural form of a text; ("", text) for a plain text."""
+    return [("", text)] if isinstance(text, str) else list(text.items())  # type: ignore[attr-defined]
 
 
 def _forms(text: object) -> list[str]:
@@ -217,8 +242,13 @@ def lacks_space_before_double_punctuation(text: str) -> bool:
 
 
 def french_texts(applies: Callable[[str, str], bool]) -> dict[str, str]:
-    """The French text of every key the rule `applies` to (key, text); never empty."""
-    texts = {key: entry["fr"] for key, entry in sorted(i18n.table().items())}
+    """The French text of every key the rule `applies` to (key, text; each plural form of a
+    plural text as `key[form]`); never empty."""
+    texts = {
+        f"{key}[{form}]" if form else key: text
+        for key, entry in sorted(i18n.table().items())
+        for form, text in _plural_forms(entry["fr"])
+    }
     checked = {key: text for key, text in texts.items() if applies(key, text)}
     # An exemption that swallowed most keys would make the rule pass without checking.
     assert len(checked) > len(texts) // 2, f"the rule checks only {len(checked)} of {len(texts)}"
