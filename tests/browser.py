@@ -170,7 +170,11 @@ def finished_runs(page: Page) -> int:
 
 
 def after_rerun(page: Page, action: Callable[[], object]) -> None:
-    """Do `action`, then wait for the script run it causes to finish and the app to be idle."""
+    """Do `action`, then wait for the script run it causes to finish and the app to be idle.
+
+    For the dashboard's pages, whose runs query the store: a run of a tiny app can start and
+    finish within one frame and never show as running (the grid test app counts its own runs).
+    """
     before = finished_runs(page)
     action()
     more_than_before = re.compile(rf"^(?!{before}$)\d+$")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser import after_rerun, chromium_context, grid_frame, streamlit_app, wait_until_idle
+from browser import chromium_context, grid_frame, streamlit_app, wait_until_idle
 from history_rows import synthetic_history
 from playwright.sync_api import FrameLocator, Page, expect
 
@@ -70,6 +71,18 @@ def run_number(page: Page) -> int:
     return int(page.get_by_text(RUN).inner_text().split()[1])
 
 
+def after_app_run(page: Page, action: Callable[[], object]) -> None:
+    """Do `action`, then wait for the test app's run caption to move on and the app to be idle.
+
+    The caption, not the page's script state: a run of this small app can start and finish
+    between two frames, so the page may never show it as running.
+    """
+    before = run_number(page)
+    action()
+    expect(page.get_by_text(RUN)).not_to_have_text(f"run {before}", timeout=30_000)
+    wait_until_idle(page)
+
+
 def shown_ids(grid: FrameLocator) -> list[str]:
     """send_ids of the rendered rows, in display order."""
     rows = grid.locator(".ag-center-cols-container .ag-row")
@@ -90,7 +103,7 @@ def paris_minute(moment: dt.datetime) -> str:
 def test_typing_in_the_recipient_filter_narrows_the_rows_on_the_server(page, app_url):
     grid = open_grid(page, app_url)
     assert count_line(page) == "5\u202f000 e-mails correspondent, affichage des 500 plus récents"
-    after_rerun(page, lambda: filter_input(grid, "recipient").fill("MARIE"))
+    after_app_run(page, lambda: filter_input(grid, "recipient").fill("MARIE"))
     expected = sum(
         "marie" in f"{m['recipient_name']} {m['recipient_email']}".lower() for m in MAILS
     )
@@ -105,29 +118,29 @@ def test_clicking_the_date_header_sorts_oldest_first_then_latest_first(page, app
     latest = max(MAILS, key=lambda m: m["requested_at"])
     assert shown_ids(grid)[0] == latest["send_id"]
     header = grid.locator('.ag-header-cell[col-id="requested_at"] .ag-header-cell-label')
-    after_rerun(page, header.click)
+    after_app_run(page, header.click)
     assert shown_ids(grid)[0] == oldest["send_id"]
     first_date = grid.locator('.ag-row[row-index="0"] [col-id="requested_at"]').inner_text()
     assert first_date == paris_minute(oldest["requested_at"])
     assert "premiers dans cet ordre" in count_line(page)
-    after_rerun(page, header.click)
+    after_app_run(page, header.click)
     assert shown_ids(grid)[0] == latest["send_id"]
 
 
 def test_filters_and_sort_survive_a_rerun_and_a_remounted_grid(page, app_url):
     grid = open_grid(page, app_url)
-    after_rerun(page, lambda: filter_input(grid, "subject").fill("facture"))
-    after_rerun(
+    after_app_run(page, lambda: filter_input(grid, "subject").fill("facture"))
+    after_app_run(
         page, grid.locator('.ag-header-cell[col-id="requested_at"] .ag-header-cell-label').click
     )
     line, ids = count_line(page), shown_ids(grid)
-    after_rerun(page, page.get_by_role("button", name="rerun").click)
+    after_app_run(page, page.get_by_role("button", name="rerun").click)
     assert (count_line(page), shown_ids(grid)) == (line, ids)
     assert filter_input(grid, "subject").input_value() == "facture"
-    after_rerun(page, page.get_by_text("hide grid").click)  # the grid leaves the page...
+    after_app_run(page, page.get_by_text("hide grid").click)  # the grid leaves the page...
     assert grid_frame(page).locator(".ag-root").count() == 0
     runs = run_number(page)
-    after_rerun(page, page.get_by_text("hide grid").click)  # ...and comes back, restored
+    after_app_run(page, page.get_by_text("hide grid").click)  # ...and comes back, restored
     grid = grid_frame(page)
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
     assert filter_input(grid, "subject").input_value() == "facture"
@@ -141,7 +154,7 @@ def test_selecting_a_row_returns_its_send_id_to_python_without_rerun_loops(page,
     row = grid.locator('.ag-center-cols-container .ag-row[row-index="3"]')
     send_id = row.get_attribute("row-id")
     runs = run_number(page)
-    after_rerun(page, row.locator('[col-id="subject"]').click)
+    after_app_run(page, row.locator('[col-id="subject"]').click)
     assert page.get_by_text("selected:").inner_text() == f"selected: {send_id}"
     assert_no_rerun_follows(page, runs + 1)  # one click, one rerun
 
@@ -149,9 +162,9 @@ def test_selecting_a_row_returns_its_send_id_to_python_without_rerun_loops(page,
 def test_selection_of_a_mail_filtered_away_is_cleared(page, app_url):
     grid = open_grid(page, app_url)
     row = grid.locator('.ag-center-cols-container .ag-row[row-index="0"]')
-    after_rerun(page, row.locator('[col-id="subject"]').click)
+    after_app_run(page, row.locator('[col-id="subject"]').click)
     assert page.get_by_text("selected:").inner_text() != "selected: None"
-    after_rerun(page, lambda: filter_input(grid, "recipient").fill("zzz-nobody"))
+    after_app_run(page, lambda: filter_input(grid, "recipient").fill("zzz-nobody"))
     assert count_line(page) == "Aucun e-mail ne correspond"
     # The grid reports the emptied selection back, which may take a run of its own.
     expect(page.get_by_text("selected:")).to_have_text("selected: None")
@@ -159,7 +172,7 @@ def test_selection_of_a_mail_filtered_away_is_cleared(page, app_url):
 
 def test_status_header_filter_matches_the_french_label(page, app_url):
     grid = open_grid(page, app_url)
-    after_rerun(page, lambda: filter_input(grid, "status").fill("erreur"))
+    after_app_run(page, lambda: filter_input(grid, "status").fill("erreur"))
     expected = sum(m["status"] == "send_error" for m in MAILS)
     assert count_line(page).startswith(f"{expected} e-mails correspondent")
 
@@ -179,7 +192,7 @@ def test_the_grid_shows_the_server_rows_even_where_its_own_filter_would_disagree
     popup = grid.locator(".ag-filter")
     popup.locator(".ag-picker-field").first.click()
     grid.get_by_role("option", name="Ne contient pas").click()
-    after_rerun(page, lambda: popup.locator("input.ag-input-field-input").first.fill("<"))
+    after_app_run(page, lambda: popup.locator("input.ag-input-field-input").first.fill("<"))
     page.keyboard.press("Escape")
     assert filter_input(grid, "recipient").input_value() == "<"
     assert count_line(page) == "5\u202f000 e-mails correspondent, affichage des 500 plus récents"
@@ -188,9 +201,9 @@ def test_the_grid_shows_the_server_rows_even_where_its_own_filter_would_disagree
 
 def test_switching_language_remounts_the_grid_in_english_with_the_same_filters(page, app_url):
     grid = open_grid(page, app_url)
-    after_rerun(page, lambda: filter_input(grid, "subject").fill("facture"))
+    after_app_run(page, lambda: filter_input(grid, "subject").fill("facture"))
     french, runs = count_line(page), run_number(page)
-    after_rerun(page, page.get_by_text("en", exact=True).click)
+    after_app_run(page, page.get_by_text("en", exact=True).click)
     grid = grid_frame(page)
     grid.locator(".ag-center-cols-container .ag-row").first.wait_for()
     assert_no_rerun_follows(page, runs + 1)  # restoring the new grid does not rerun the page
