@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.errors import StoreError
 from pipeline.ingest.merge import merge_events
 from pipeline.readers.sendlog import _KINDS
 from pipeline.rules.statuses import BOUNCE_CATEGORIES, EVENTS, RECIPIENT_KINDS, STATUS_KEYS
@@ -93,8 +94,8 @@ def test_merging_an_event_outside_the_vocabulary_fails_and_rolls_back(tmp_path: 
     assert con.execute("SELECT count(*) FROM events").fetchone() == (0,)
 
 
-def test_an_older_store_gets_the_constraints_and_keeps_its_rows(tmp_path: Path) -> None:
-    path = tmp_path / "old.duckdb"
+def _version_2_store(path: Path, status: str) -> None:
+    """A store as Mailtrail wrote it before the vocabulary was enforced, holding one mail."""
     old = duckdb.connect(str(path))
     old.execute("CREATE TABLE schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     for name in MIGRATIONS[:2]:
@@ -103,9 +104,29 @@ def test_an_older_store_gets_the_constraints_and_keeps_its_rows(tmp_path: Path) 
     old.execute(
         "INSERT INTO mail_status (mail_id, provider, has_send_log, status, open_count, "
         "machine_open_count, click_count, complained, unsubscribed, bounce_category) "
-        "VALUES ('m1', 'brevo', false, 'undeliverable', 0, 0, 0, false, false, 'mailbox_full')"
+        "VALUES ('m1', 'brevo', false, ?, 0, 0, 0, false, false, 'mailbox_full')",
+        [status],
     )
     old.close()
+
+
+def test_an_older_store_holding_a_value_outside_the_vocabulary_is_refused_unchanged(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    _version_2_store(path, "bogus")
+    con = duckdb.connect(str(path))
+    con.begin()
+    with pytest.raises(StoreError, match="003_vocabulary.sql"):
+        migrate(con)
+    con.rollback()
+    assert schema_version(con) == 2
+    assert con.execute("SELECT status FROM mail_status").fetchall() == [("bogus",)]
+
+
+def test_an_older_store_gets_the_constraints_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    _version_2_store(path, "undeliverable")
 
     con = duckdb.connect(str(path))
     assert migrate(con) == SCHEMA_VERSION == schema_version(con)

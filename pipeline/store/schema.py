@@ -54,11 +54,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     con.execute("CREATE TABLE IF NOT EXISTS schema_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     for name in sorted(MIGRATIONS, key=migration_version):
         if migration_version(name) > current:
-            con.execute(_read_sql(name))
+            _apply(con, name)
     con.execute(
         "INSERT OR REPLACE INTO schema_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
     return SCHEMA_VERSION
+
+
+def _apply(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run one migration; a store it cannot bring forward (a value outside the vocabulary that
+    003 now enforces, say) is a StoreError naming the migration, and the caller rolls back."""
+    try:
+        con.execute(_read_sql(name))
+    except duckdb.Error as e:
+        raise StoreError(f"the store cannot be migrated by {name}: {e}") from e
 
 
 def _read_sql(name: str) -> str:
