@@ -22,7 +22,7 @@ from pipeline.queries.data_health import data_as_of
 from pipeline.settings import Settings
 from pipeline.store import open_writer
 from tests.conftest import DATA, DemoStore
-from ui.data.health import format_duration
+from ui.data.health import format_duration, stuck_frame
 from ui.data.history import runs_frame
 from ui.data.upload import summary_headline
 
@@ -357,3 +357,21 @@ def test_the_import_headline_says_each_count_in_its_plural_form() -> None:
     assert summary_headline(reports[:1], "en") == (
         "1 file: 1 imported, 0 already imported, 0 refused. 1 mail updated."
     )
+
+
+def test_hours_a_mail_has_waited_are_written_in_the_page_language() -> None:
+    mails = pd.DataFrame(
+        {
+            "send_id": ["S1", "S2"],
+            "requested_at": [pd.Timestamp("2026-11-30 08:00", tz="UTC")] * 2,
+            "hours_waiting": [4.0, 1234.56],
+            "provider": ["brevo", "sendgrid"],
+            "session_id": ["SES-1", None],
+            "session_name": ["Excel", None],
+            "recipient_email": ["a@b.fr", "c@d.fr"],
+            "recipient_name": ["A", "C"],
+            "email_type": ["convocation", "invoice"],
+        }
+    )
+    assert list(stuck_frame(mails, "fr")["hours_waiting"]) == ["4", "1\u202f234,6"]
+    assert list(stuck_frame(mails, "en")["hours_waiting"]) == ["4", "1,234.6"]

@@ -166,8 +166,9 @@ def stuck_section(view: Page) -> None:
                 view.t("data.stuck.col.open"), display_text=view.t("data.stuck.open_link")
             ),
             "requested_at": datetime_column(view)(view.t("data.stuck.col.requested_at")),
-            "hours_waiting": st.column_config.NumberColumn(
-                view.t("data.stuck.col.waiting"), format="%.1f"
+            # Text in the page's language ("4,5" in French), as the browser would write "4.5".
+            "hours_waiting": st.column_config.TextColumn(
+                view.t("data.stuck.col.waiting"), alignment="right"
             ),
             "provider": view.t("data.stuck.col.provider"),
             "session": view.t("data.stuck.col.session"),
@@ -184,7 +185,7 @@ def stuck_frame(mails: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             "link": [mail_link(send_id, lang) for send_id in mails["send_id"]],
             "requested_at": mails["requested_at"],
-            "hours_waiting": mails["hours_waiting"],
+            "hours_waiting": [format_number(h, lang, 1) for h in mails["hours_waiting"]],
             "provider": [provider_name(p, lang) for p in mails["provider"]],
             "session": [
                 " — ".join(str(part) for part in (sid, name) if isinstance(part, str) and part)
