@@ -10,8 +10,10 @@ export MAILTRAIL_DB := $(DB)
 .PHONY: run test test-fast demo lint chromium libreoffice clean
 
 run: $(VENV)/.installed $(DB)
-	# The dashboard runs at a lower CPU priority than ingests (docs/architecture.md, measured costs).
-	nice -n 10 $(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.address localhost
+	# The dashboard runs at a lower CPU priority than ingests (docs/architecture.md, measured costs),
+	# without Streamlit's file watcher: it would watch the whole project, data/ and .venv/ included.
+	nice -n 10 $(VENV)/bin/streamlit run dashboard.py --server.port 8501 --server.address localhost \
+		--server.fileWatcherType none
 
 test: $(VENV)/.installed-test chromium libreoffice
 	$(PY) -m pytest

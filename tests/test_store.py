@@ -232,3 +232,22 @@ def test_an_unreadable_journal_is_recorded_and_does_not_block_later_ingests(
     rows = db().execute("SELECT file_path, status FROM ingest_runs ORDER BY run_id").fetchall()
     assert ("(unreadable ingest journal)", "interrupted") in rows
     assert not journal.exists()
+
+
+def test_a_run_records_when_its_file_finished_not_when_its_transaction_began(
+    ingest, db, monkeypatch
+) -> None:
+    import time
+
+    import pipeline.ingest.files as files
+
+    real_stage = files.stage_file
+
+    def slow_stage(*args, **kwargs):
+        time.sleep(0.5)
+        return real_stage(*args, **kwargs)
+
+    monkeypatch.setattr(files, "stage_file", slow_stage)
+    ingest(DATA / "events/brevo_webhooks.jsonl")
+    started, finished = db().execute("SELECT started_at, finished_at FROM ingest_runs").fetchone()
+    assert (finished - started).total_seconds() >= 0.5

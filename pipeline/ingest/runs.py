@@ -6,6 +6,7 @@ loaded; refusals of whole files are recorded in a transaction of their own.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,7 @@ def record_run(
             status, started_at, finished_at, records_read, records_loaded, records_duplicate,
             records_rejected, unknown_events, mails_changed, message, message_code,
             message_params)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             run_id,
@@ -94,6 +95,8 @@ def record_run(
             report.format,
             report.status,
             started_at,
+            # The clock, not now(): inside the file's transaction now() is when it began.
+            dt.datetime.now(dt.UTC),
             report.records_read,
             report.records_loaded,
             report.records_duplicate,
