@@ -13,6 +13,7 @@ import pytest
 from pipeline.i18n import has_key, t_strict
 from pipeline.i18n.messages import (
     RECORDED,
+    Message,
     message,
     notes,
     parameter_names,
@@ -162,6 +163,15 @@ def test_every_stored_code_renders_its_english_template_to_the_stored_text(
         assert note is not None and note.text == text, (code, params, text)
 
 
+def text_in_sql(note: Message) -> str | None:
+    """The recorded text of `note` as DuckDB writes it from its code and JSON parameters."""
+    row = duckdb.execute(
+        f"SELECT {text_sql('c', 'p')} FROM (SELECT ? AS c, CAST(? AS JSON) AS p)",
+        [note.code, note.params_json()],
+    ).fetchone()
+    return row[0] if row else None
+
+
 def _sample_params(code: str) -> dict[str, object]:
     return {name: f"<{name} 'x'>" for name in parameter_names(code)}
 
@@ -171,21 +181,13 @@ def test_the_sql_template_of_every_code_writes_the_same_text_as_python() -> None
         if code == "notes":
             continue
         note = message(code, **_sample_params(code))
-        row = duckdb.execute(
-            f"SELECT {text_sql('c', 'p')} FROM (SELECT ? AS c, CAST(? AS JSON) AS p)",
-            [code, note.params_json()],
-        ).fetchone()
-        assert row is not None and row[0] == note.text, code
+        assert text_in_sql(note) == note.text, code
 
 
 def test_a_recorded_count_of_one_is_singular_in_python_and_in_sql() -> None:
     for count, text in ((1, "1 event with an unrecognised name"), (3, "3 events with an")):
         note = message("unknown_events", count=count)
-        row = duckdb.execute(
-            f"SELECT {text_sql('c', 'p')} FROM (SELECT ? AS c, CAST(? AS JSON) AS p)",
-            [note.code, note.params_json()],
-        ).fetchone()
-        assert note.text.startswith(text) and row is not None and row[0] == note.text
+        assert note.text.startswith(text) and text_in_sql(note) == note.text
 
 
 def test_no_recorded_message_hedges_its_plural_with_s_in_brackets() -> None:
