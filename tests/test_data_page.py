@@ -191,14 +191,20 @@ def test_a_mapping_that_cannot_be_used_says_why_imports_nothing_and_can_be_retri
     assert app.table[0].value.iloc[0]["Résultat"] == "✅ Importé"
 
 
-def test_mails_still_requested_for_hours_link_to_their_detail(
-    write, ingest, settings, monkeypatch
-) -> None:
+def _ingest_answered_and_waiting_mails(write, ingest) -> None:
+    """Brevo mails requested at T0 and T0 + 10 h that the provider reported on, and two
+    requested at T0 + 1 h and T0 + 8 h (WAIT-…) that it never reported on."""
     answered = every("brevo", [0, 10], prefix="OK")
     waiting = every("brevo", [1, 8], prefix="WAIT")
     ingest(
         write("sends.csv", send_log(answered + waiting)), write("b.jsonl", brevo_events(answered))
     )
+
+
+def test_mails_still_requested_for_hours_link_to_their_detail(
+    write, ingest, settings, monkeypatch
+) -> None:
+    _ingest_answered_and_waiting_mails(write, ingest)
     app = _app(monkeypatch, settings.db_path)
     app.run()
     _ok(app)
@@ -216,11 +222,7 @@ def test_mails_still_requested_for_hours_link_to_their_detail(
 def test_the_stuck_delay_starts_from_the_mailtrail_stuck_hours_setting(
     write, ingest, settings, monkeypatch
 ) -> None:
-    answered = every("brevo", [0, 10], prefix="OK")
-    waiting = every("brevo", [1, 8], prefix="WAIT")
-    ingest(
-        write("sends.csv", send_log(answered + waiting)), write("b.jsonl", brevo_events(answered))
-    )
+    _ingest_answered_and_waiting_mails(write, ingest)
     monkeypatch.setenv("MAILTRAIL_STUCK_HOURS", "0.5")
     app = _app(monkeypatch, settings.db_path)
     app.run()
