@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import json
 import shutil
 from dataclasses import asdict, dataclass
@@ -107,7 +108,7 @@ def incremental_file(files: list[str], events: int, out: Path, tag: str) -> int:
     written = 0
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="\n") as dst:
-        for round_ in range(1_000_000):
+        for round_ in itertools.count():
             for source in sorted(sources, key=lambda p: -p.stat().st_size):
                 with open(source, encoding="utf-8") as src:
                     for line in src:
