@@ -17,14 +17,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.errors import InputFileError
 from pipeline.i18n.messages import Message, message
 
 CHUNK_RECORDS = 100_000
+# JSON Lines are split by Arrow in blocks of whole lines of about this size.
+JSON_BLOCK_BYTES = 32 << 20
 # The csv module refuses fields over 128 KiB by default; a long HTML body is legitimate.
 csv.field_size_limit(64 * 1024 * 1024)
 _BOM = codecs.BOM_UTF8
@@ -237,23 +240,73 @@ def first_json_record(path: Path) -> Any:
 
 
 def _json_lines(path: Path) -> Iterator[pa.Table]:
-    batch: list[Row] = []
+    """Blocks of whole lines split by Arrow; a block that is not all UTF-8 is read line by line,
+    so that only its undecodable lines are refused (with the byte where decoding failed)."""
+    number = 0
     with open(path, "rb") as handle:
-        for number, raw_line in enumerate(handle, start=1):
-            if number == 1 and raw_line.startswith(_BOM):
-                raw_line = raw_line[len(_BOM) :]
+        for block in _line_blocks(handle):
+            if number == 0 and block.startswith(_BOM):
+                block = block[len(_BOM) :]
             try:
-                text = raw_line.decode("utf-8").rstrip("\r\n")
-                error = None
-            except UnicodeDecodeError as e:
-                text = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
-                error = message("utf8_at", byte=e.start + 1)
-            if not text.strip():
-                continue
-            batch.append((number, text, error))
-            if len(batch) >= CHUNK_RECORDS:
-                yield _json_table(batch)
-                batch = []
+                yield _json_lines_table(block, number)
+            except pa.ArrowInvalid:  # not UTF-8
+                yield from _json_lines_one_by_one(block, number)
+            number += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+
+
+def _line_blocks(handle: BinaryIO) -> Iterator[bytes]:
+    """The file in blocks of about JSON_BLOCK_BYTES, each ending at the end of a line."""
+    rest = b""
+    while chunk := handle.read(JSON_BLOCK_BYTES):
+        block = rest + chunk
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            rest = block
+            continue
+        rest = block[cut:]
+        yield block[:cut]
+    if rest:
+        yield rest
+
+
+def _json_lines_table(block: bytes, first_number: int) -> pa.Table:
+    """(line, raw, no error) for each non-blank line of a UTF-8 block; ArrowInvalid otherwise."""
+    pieces = pc.split_pattern(pa.array([block], pa.large_binary()), pattern=b"\n").flatten()
+    if block.endswith(b"\n"):
+        pieces = pieces.slice(0, len(pieces) - 1)
+    texts = pc.utf8_rtrim(pieces.cast(pa.large_string()), characters="\r")
+    numbers = pa.array(range(first_number + 1, first_number + 1 + len(texts)), pa.int64())
+    keep = pc.not_equal(pc.utf8_trim_whitespace(texts), "")
+    count = pc.sum(keep).as_py() or 0
+    return pa.table(
+        {
+            "line": numbers.filter(keep),
+            "raw": texts.filter(keep).cast(pa.string()),
+            "error": pa.nulls(count, pa.string()),
+            "error_code": pa.nulls(count, pa.string()),
+            "error_params": pa.nulls(count, pa.string()),
+        }
+    )
+
+
+def _json_lines_one_by_one(block: bytes, first_number: int) -> Iterator[pa.Table]:
+    batch: list[Row] = []
+    lines = block.split(b"\n")
+    if block.endswith(b"\n"):
+        lines.pop()
+    for number, raw_line in enumerate(lines, start=first_number + 1):
+        try:
+            text = raw_line.decode("utf-8").rstrip("\r\n")
+            error = None
+        except UnicodeDecodeError as e:
+            text = raw_line.decode("utf-8", errors="replace").rstrip("\r\n")
+            error = message("utf8_at", byte=e.start + 1)
+        if not text.strip():
+            continue
+        batch.append((number, text, error))
+        if len(batch) >= CHUNK_RECORDS:
+            yield _json_table(batch)
+            batch = []
     if batch:
         yield _json_table(batch)
 
