@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,9 +50,9 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> 
     if spec.prepare is not None:
         spec.prepare(con)
     columns = EVENT_COLUMNS if spec.kind == "events" else SEND_COLUMNS
+    stage_sql = parse_fields_once(spec.stage_sql) if spec.container == "json" else spec.stage_sql
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged AS "
-        f"SELECT {', '.join(columns)} FROM ({spec.stage_sql})"
+        f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(columns)} FROM ({stage_sql})"
     )
     if spec.kind == "events":
         validate_events(con)
@@ -66,6 +67,24 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> 
     rejected = _count(con, "SELECT count(*) FROM stage_rejects")
     log.info("%s: %d records read, %d refused", path.name, read, rejected)
     return Staged(records_read=read, records_rejected=rejected, unknown_events=unknown)
+
+
+# A reader's `doc->>'name'`: one top-level field of the record, as text.
+_FIELD_OF_DOC = re.compile(r"(?<![\w.])doc->>'([A-Za-z0-9_-]+)'")
+
+
+def parse_fields_once(stage_sql: str) -> str:
+    """The reader's query with each `doc->>'name'` read from one `json_transform` of the record
+    into a struct of every field the query names: DuckDB parses a JSON value again for each
+    `->>`, but computes the same `json_transform(doc, …)` once per row (common subexpression
+    elimination), so the record is parsed once per query scope instead of once per field."""
+    names = list(dict.fromkeys(_FIELD_OF_DOC.findall(stage_sql)))
+    if not names:
+        return stage_sql
+    structure = json.dumps({name: "VARCHAR" for name in names})
+    return _FIELD_OF_DOC.sub(
+        lambda m: f"json_transform(doc, '{structure}').\"{m.group(1)}\"", stage_sql
+    )
 
 
 # --- reading raw records -------------------------------------------------------------------
