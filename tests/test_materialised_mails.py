@@ -1,5 +1,6 @@
 """The stored mail rows (schema 5): `email_history` and `email_events` read as the join views of
-schema 4 did, after a migration and after every ingest, whatever order files arrive in."""
+schema 4 did, after a migration and after every ingest, whatever order files arrive in; and the
+searches over their prepared columns ignore case and accents."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from pipeline.filters.mail_filter import MailFilter
+from pipeline.queries.contacts import find_contacts
+from pipeline.queries.history import count_mails, history_rows
 from pipeline.queries.mail_detail import load_mail, mail_events
 from pipeline.store import SCHEMA_VERSION, migrate, schema_version
 from pipeline.store.schema import MIGRATIONS, _read_sql
@@ -201,6 +206,7 @@ def test_a_corrected_send_log_record_replaces_the_row_and_its_search_text(
     assert con.execute("SELECT recipient_name, subject, status FROM email_history").fetchall() == [
         ("Léa Petit-Martin", "Convocation", "delivered")
     ]
+    assert count_mails(con, MailFilter(text="petit-martin")) == 1
     assert_as_the_join_views(con)
 
 
@@ -221,3 +227,41 @@ def test_one_mail_is_found_by_its_key_with_its_content_and_events(demo_store: De
     assert detail.body_html and detail.attachments
     assert len(detail.events) == events
     assert list(detail.events["event_at"]) == sorted(detail.events["event_at"])
+
+
+# --- searches ignore case and accents ---------------------------------------------------------
+
+
+@pytest.fixture
+def helene(ingest, db, write) -> duckdb.DuckDBPyConnection:
+    ingest(
+        write(
+            "sends.csv",
+            SEND_LOG_HEADER
+            + f"S-1,2026-01-05T08:00:00Z,brevo,{MESSAGE_ID},SES-1,Excel,convocation,"
+            "h.chretien@exemple.fr,Hélène Chrétien,learner,C-7,Votre convocation\n"
+            "S-2,2026-01-05T08:01:00Z,brevo,<m2@x>,SES-1,Excel,convocation,"
+            "paul@exemple.fr,Paul Martin,learner,C-8,Votre convocation Excel\n",
+        )
+    )
+    return db()
+
+
+@pytest.mark.parametrize("text", ["helene chretien", "CHRÉTIEN", "Hélène", "hélène CHRETIEN"])
+def test_contact_search_ignores_case_and_accents(helene, text: str) -> None:
+    found = find_contacts(helene, "learner", text)
+    assert list(found["contact_id"]) == ["C-7"]
+    assert found.loc[0, "recipient_name"] == "Hélène Chrétien"
+
+
+@pytest.mark.parametrize("text", ["helene chretien", "CHRÉTIEN", " Hélène Chrétien "])
+def test_the_explore_free_text_ignores_case_and_accents(helene, text: str) -> None:
+    assert count_mails(helene, MailFilter(text=text)) == 1
+    assert list(history_rows(helene, MailFilter(text=text))["send_id"]) == ["S-1"]
+
+
+def test_the_free_text_is_one_phrase_within_one_field(helene) -> None:
+    assert count_mails(helene, MailFilter(text="convocation")) == 2
+    assert count_mails(helene, MailFilter(text="convocation excel")) == 1
+    # Name and address are separate fields: a phrase running from one to the other matches none.
+    assert count_mails(helene, MailFilter(text="chrétien h.chretien")) == 0

@@ -3,8 +3,9 @@ slice, month by month; and the exact filter behind every number, for the drill-d
 
 Every count comes from one SQL select list, COUNTS, whose names are those of
 pipeline.rules.deliverability (which divides them); the status columns let a chart stack them.
-Each function is one query over `email_history` narrowed by a MailFilter, values bound as
-parameters; dimensions and buckets come from whitelists. No Streamlit here.
+Each function is one query over `mails` (email_history and its prepared columns) narrowed by a
+MailFilter, values bound as parameters; dimensions and buckets come from whitelists. No Streamlit
+here.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ _FAILED = status_in(FAILED_STATUSES)
 
 def data_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
     """The days of the oldest and the newest mail in the store (None, None when empty)."""
-    row = con.execute(f"SELECT min({_DAY}), max({_DAY}) FROM email_history").fetchone()
+    row = con.execute(f"SELECT min({_DAY}), max({_DAY}) FROM mails").fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -74,7 +75,7 @@ def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for column in ("provider", "email_type", "recipient_kind"):
         rows = con.execute(
-            f"SELECT DISTINCT {column} FROM email_history WHERE {column} IS NOT NULL ORDER BY 1"
+            f"SELECT DISTINCT {column} FROM mails WHERE {column} IS NOT NULL ORDER BY 1"
         ).fetchall()
         out[column] = [row[0] for row in rows]
     out["recipient_kind"] = [k for k in RECIPIENT_KINDS if k in out["recipient_kind"]]
@@ -84,7 +85,7 @@ def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 def counts(con: duckdb.DuckDBPyConnection, mail_filter: MailFilter) -> dict[str, int]:
     """Every count of COUNT_COLUMNS over the mails of the filter."""
     where, params = mail_filter.where()
-    frame = con.execute(f"SELECT {COUNTS} FROM email_history WHERE {where}", params).df()
+    frame = con.execute(f"SELECT {COUNTS} FROM mails WHERE {where}", params).df()
     return {name: int(frame.at[0, name]) for name in COUNT_COLUMNS}
 
 
@@ -95,8 +96,7 @@ def counts_over_time(
     (the bucket's days inside the period) and every count."""
     where, params = in_period(mail_filter, period).where()
     found = con.execute(
-        f"SELECT {_TRUNC[bucket]} AS bucket, {COUNTS} FROM email_history WHERE {where} "
-        "GROUP BY bucket",
+        f"SELECT {_TRUNC[bucket]} AS bucket, {COUNTS} FROM mails WHERE {where} GROUP BY bucket",
         params,
     ).df()
     frame = _bucket_frame(period, bucket)
@@ -119,7 +119,7 @@ def volume_over_time(
     where, params = in_period(mail_filter, period).where()
     found = con.execute(
         f"SELECT {_TRUNC[bucket]} AS bucket, {column} AS value, count(*) AS mails "
-        f"FROM email_history WHERE {where} AND {column} IS NOT NULL GROUP BY ALL",
+        f"FROM mails WHERE {where} AND {column} IS NOT NULL GROUP BY ALL",
         params,
     ).df()
     found["bucket"] = pd.to_datetime(found["bucket"]).dt.date
@@ -140,7 +140,7 @@ def breakdown(
     column = _dimension_column(dimension)
     where, params = mail_filter.where()
     frame = con.execute(
-        f"SELECT {column} AS value, {COUNTS} FROM email_history WHERE {where} "
+        f"SELECT {column} AS value, {COUNTS} FROM mails WHERE {where} "
         f"GROUP BY ALL ORDER BY mails DESC, value NULLS LAST",
         params,
     ).df()
@@ -162,7 +162,7 @@ def sessions_with_most_failures(
     where, params = mail_filter.where()
     return con.execute(
         f"SELECT session_id AS value, any_value(session_name) AS session_name, {COUNTS} "
-        f"FROM email_history WHERE {where} AND session_id IS NOT NULL GROUP BY session_id "
+        f"FROM mails WHERE {where} AND session_id IS NOT NULL GROUP BY session_id "
         f"HAVING count(*) FILTER (WHERE {_FAILED}) > 0 "
         f"ORDER BY status_undeliverable + status_send_error DESC, mails DESC, value LIMIT ?",
         [*params, top],
@@ -179,7 +179,7 @@ def monthly_slices(
     return con.execute(
         f"""
         WITH base AS (
-            SELECT *, {_TRUNC["month"]} AS month FROM email_history WHERE {where}
+            SELECT *, {_TRUNC["month"]} AS month FROM mails WHERE {where}
         ),
         sliced AS (
             SELECT month, 'all' AS dimension, NULL::VARCHAR AS value, * EXCLUDE (month) FROM base
