@@ -49,6 +49,7 @@ MAILS_DDL = """
 CREATE VIEW mails AS
 SELECT *,
        CAST(NULL AS VARCHAR)                                              AS enhanced_code,
+       CAST(requested_at AS DATE)                                         AS requested_day,
        mail_search_text(recipient_name, recipient_email, subject)         AS search_text,
        contact_search_text(recipient_name, recipient_email, contact_id)   AS contact_text,
        recipient_sort_key(recipient_name, recipient_email)                AS recipient_sort

@@ -1,9 +1,11 @@
 """The stored mail rows (schema 5): `email_history` and `email_events` read as the join views of
-schema 4 did, after a migration and after every ingest, whatever order files arrive in; and the
-searches over their prepared columns ignore case and accents."""
+schema 4 did, after a migration and after every ingest, whatever order files arrive in; the
+searches over their prepared columns ignore case and accents; their prepared days are those of
+the reader's zone."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,9 +13,12 @@ import duckdb
 import pytest
 
 from pipeline.filters.mail_filter import MailFilter
+from pipeline.ingest.files import ingest_paths
 from pipeline.queries.contacts import find_contacts
 from pipeline.queries.history import count_mails, history_rows
 from pipeline.queries.mail_detail import load_mail, mail_events
+from pipeline.queries.overview import data_days
+from pipeline.settings import Settings
 from pipeline.store import SCHEMA_VERSION, migrate, schema_version
 from pipeline.store.schema import MIGRATIONS, _read_sql
 from tests.conftest import DATA, DemoStore
@@ -82,6 +87,8 @@ def assert_as_the_join_views(con: duckdb.DuckDBPyConnection) -> None:
            OR contact_text IS DISTINCT FROM
               contact_search_text(recipient_name, recipient_email, contact_id)
            OR recipient_sort IS DISTINCT FROM recipient_sort_key(recipient_name, recipient_email)
+           OR requested_day IS DISTINCT FROM CAST(timezone(
+                  (SELECT value FROM schema_meta WHERE key = 'day_zone'), requested_at) AS DATE)
         """
     ).fetchone()
     assert stale == (0,)
@@ -265,3 +272,40 @@ def test_the_free_text_is_one_phrase_within_one_field(helene) -> None:
     assert count_mails(helene, MailFilter(text="convocation excel")) == 1
     # Name and address are separate fields: a phrase running from one to the other matches none.
     assert count_mails(helene, MailFilter(text="chrétien h.chretien")) == 0
+
+
+# --- days are calendar days of the reader's zone ----------------------------------------------
+
+LATE_SEND = SEND_LOG_HEADER + (
+    f"S-1,2026-01-05T23:30:00Z,brevo,{MESSAGE_ID},SES-1,Excel,convocation,"
+    "lea.petit@free.fr,Léa Petit,learner,C-1,Convocation\n"
+)  # 6 January at 00:30 in Paris
+
+
+def test_a_mails_day_is_the_day_of_the_readers_zone(ingest, settings, db, write) -> None:
+    ingest(write("sends.csv", LATE_SEND))
+    assert settings.timezone == "Europe/Paris"
+    paris = db()
+    assert paris.execute("SELECT requested_day FROM mails").fetchall() == [(dt.date(2026, 1, 6),)]
+    assert data_days(paris) == (dt.date(2026, 1, 6), dt.date(2026, 1, 6))
+    paris.close()
+    utc = duckdb.connect(str(settings.db_path), read_only=True)
+    utc.execute("SET TimeZone = 'UTC'")
+    assert data_days(utc) == (dt.date(2026, 1, 5), dt.date(2026, 1, 5))
+    utc.close()
+
+
+def test_a_writer_in_another_zone_computes_every_stored_day_again(
+    ingest, settings, tmp_path: Path, write
+) -> None:
+    ingest(write("sends.csv", LATE_SEND))
+    in_utc = Settings.from_env(environ={"MAILTRAIL_TZ": "UTC"}, db_path=settings.db_path)
+    ingest_paths([write("a.jsonl", brevo("delivered", 1) + "\n")], in_utc)
+    con = duckdb.connect(str(settings.db_path), read_only=True)
+    assert con.execute("SELECT value FROM schema_meta WHERE key = 'day_zone'").fetchone() == (
+        "UTC",
+    )
+    assert con.execute("SELECT requested_day FROM mail_status").fetchall() == [
+        (dt.date(2026, 1, 5),)
+    ]
+    con.close()

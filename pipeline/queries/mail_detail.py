@@ -17,7 +17,8 @@ from pipeline.mail.attachments import Attachment, parse_attachments
 
 # The mail's row of `mails` (email_history's columns and enhanced_code), looked up by its key.
 _MAIL_SQL = (
-    "SELECT * EXCLUDE (search_text, contact_text, recipient_sort) FROM mails WHERE send_id = ?"
+    "SELECT * EXCLUDE (requested_day, search_text, contact_text, recipient_sort) "
+    "FROM mails WHERE send_id = ?"
 )
 
 # Its content, from the send log: found by its id and request time, both bound as values, so that

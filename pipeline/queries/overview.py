@@ -54,11 +54,14 @@ DIMENSIONS: dict[str, str] = {
     "recipient_domain": "recipient_domains",
     "provider": "providers",
 }
-_DAY = "CAST(requested_at AS DATE)"  # the calendar day in the connection's TimeZone
+# A mail's calendar day in the connection's TimeZone: the day the store prepared, when it was
+# computed in that zone (schema_meta.day_zone, the configured one), else computed per row.
+_STORED_DAY = "requested_day"
+_COMPUTED_DAY = "CAST(requested_at AS DATE)"
 _TRUNC = {
-    "day": _DAY,
-    "week": f"date_trunc('week', {_DAY})",
-    "month": f"date_trunc('month', {_DAY})",
+    "day": "{day}",
+    "week": "date_trunc('week', {day})",
+    "month": "date_trunc('month', {day})",
 }
 OTHER = "__other__"
 _FAILED = status_in(FAILED_STATUSES)
@@ -66,7 +69,8 @@ _FAILED = status_in(FAILED_STATUSES)
 
 def data_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
     """The days of the oldest and the newest mail in the store (None, None when empty)."""
-    row = con.execute(f"SELECT min({_DAY}), max({_DAY}) FROM mails").fetchone()
+    day = _day(con)
+    row = con.execute(f"SELECT min({day}), max({day}) FROM mails").fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -96,7 +100,8 @@ def counts_over_time(
     (the bucket's days inside the period) and every count."""
     where, params = in_period(mail_filter, period).where()
     found = con.execute(
-        f"SELECT {_TRUNC[bucket]} AS bucket, {COUNTS} FROM mails WHERE {where} GROUP BY bucket",
+        f"SELECT {_bucket(con, bucket)} AS bucket, {COUNTS} FROM mails WHERE {where} "
+        "GROUP BY bucket",
         params,
     ).df()
     frame = _bucket_frame(period, bucket)
@@ -118,7 +123,7 @@ def volume_over_time(
     column = _dimension_column(dimension)
     where, params = in_period(mail_filter, period).where()
     found = con.execute(
-        f"SELECT {_TRUNC[bucket]} AS bucket, {column} AS value, count(*) AS mails "
+        f"SELECT {_bucket(con, bucket)} AS bucket, {column} AS value, count(*) AS mails "
         f"FROM mails WHERE {where} AND {column} IS NOT NULL GROUP BY ALL",
         params,
     ).df()
@@ -178,8 +183,10 @@ def monthly_slices(
     where, params = in_period(mail_filter, period).where()
     return con.execute(
         f"""
-        WITH base AS (
-            SELECT *, {_TRUNC["month"]} AS month FROM mails WHERE {where}
+        WITH base AS (  -- only what the slices and COUNTS read, not every column of `mails`
+            SELECT {_bucket(con, "month")} AS month, recipient_domain, provider, email_type,
+                   status, bounce_category, open_count, click_count, complained
+            FROM mails WHERE {where}
         ),
         sliced AS (
             SELECT month, 'all' AS dimension, NULL::VARCHAR AS value, * EXCLUDE (month) FROM base
@@ -246,6 +253,21 @@ def segment_filter(
         else:
             narrowed = narrowed.with_(**{field: (str(value),)})
     return narrowed.with_(**changes) if changes else narrowed
+
+
+def _day(con: duckdb.DuckDBPyConnection) -> str:
+    """The SQL of a mail's day for this connection: the stored one when its zone is this one."""
+    try:
+        row = con.execute(
+            "SELECT value = current_setting('TimeZone') FROM schema_meta WHERE key = 'day_zone'"
+        ).fetchone()
+    except duckdb.CatalogException:  # a stand-in history without the store's schema
+        row = None
+    return _STORED_DAY if row and row[0] else _COMPUTED_DAY
+
+
+def _bucket(con: duckdb.DuckDBPyConnection, bucket: Bucket) -> str:
+    return _TRUNC[bucket].format(day=_day(con))
 
 
 def _dimension_column(dimension: str) -> str:

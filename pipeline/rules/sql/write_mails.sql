@@ -1,8 +1,15 @@
 -- Store the recomputed mails whole: the status the rules gave them (temp table computed_status,
 -- from status_rules.sql) with what their send log says, as email_history shows them, and the
--- columns prepared for the app's searches (the store's macros, migration 005). Their old rows
--- were deleted by refresh_mails.sql. Inserted in request order, so that a period's mails sit
--- in the same row groups and a period filter skips the others.
+-- columns prepared for the app's searches and charts (the store's macros, migration 005). Their
+-- old rows were deleted by refresh_mails.sql. Inserted in request order, so that a period's mails
+-- sit in the same row groups and a period filter skips the others.
+
+-- Days are calendar days in the writer's zone (the configured one). Should it differ from the
+-- zone the stored days were computed in (the setting changed), every day is computed again.
+UPDATE mail_status SET requested_day = CAST(requested_at AS DATE)
+WHERE (SELECT value FROM schema_meta WHERE key = 'day_zone') IS DISTINCT FROM
+      current_setting('TimeZone');
+INSERT OR REPLACE INTO schema_meta VALUES ('day_zone', current_setting('TimeZone'));
 
 INSERT INTO mail_status BY NAME
 WITH joined AS (
@@ -22,6 +29,7 @@ WITH joined AS (
 )
 SELECT
     *,
+    CAST(requested_at AS DATE)                                         AS requested_day,
     mail_search_text(recipient_name, recipient_email, subject)         AS search_text,
     contact_search_text(recipient_name, recipient_email, contact_id)   AS contact_text,
     recipient_sort_key(recipient_name, recipient_email)                AS recipient_sort

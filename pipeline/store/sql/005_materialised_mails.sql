@@ -72,7 +72,8 @@ CREATE TABLE mail_status_v5 (
     contact_id          VARCHAR,
     subject             VARCHAR,
     attachment_count    INTEGER NOT NULL DEFAULT 0,
-    -- Prepared for the app's searches and sorts (the macros above).
+    -- Prepared for the app's searches, sorts and days (the macros above).
+    requested_day       DATE,             -- requested_at's calendar day in the zone of schema_meta.day_zone
     search_text         VARCHAR,
     contact_text        VARCHAR,
     recipient_sort      VARCHAR,
@@ -115,11 +116,17 @@ WITH joined AS (
 )
 SELECT
     *,
+    CAST(requested_at AS DATE)                                         AS requested_day,
     mail_search_text(recipient_name, recipient_email, subject)         AS search_text,
     contact_search_text(recipient_name, recipient_email, contact_id)   AS contact_text,
     recipient_sort_key(recipient_name, recipient_email)                AS recipient_sort
 FROM joined
 ORDER BY requested_at, mail_id;
+
+-- The zone requested_day was computed in (the writer's TimeZone, the configured one). A writer in
+-- another zone recomputes every day (write_mails.sql); a reader in another zone computes the day
+-- itself (pipeline/queries/overview.py).
+INSERT OR REPLACE INTO schema_meta VALUES ('day_zone', current_setting('TimeZone'));
 
 DROP VIEW IF EXISTS email_history;
 DROP TABLE mail_status;
@@ -227,7 +234,9 @@ SELECT
 FROM events;
 
 -- What the app's named queries read: email_history's columns, the enhanced status code and the
--- prepared columns (not part of the contract; it may change with any version).
+-- prepared columns (not part of the contract; it may change with any version). requested_day is
+-- the day in the zone of schema_meta.day_zone: a reader in another zone computes its own
+-- (pipeline/queries/overview.py); choosing per row here would cost every query a join.
 CREATE OR REPLACE VIEW mails AS
 SELECT
     mail_id AS send_id, provider, provider_message_id, requested_at, session_id, session_name,
@@ -235,5 +244,5 @@ SELECT
     recipient_kind, contact_id, subject, attachment_count, status, status_at, delivered_at,
     first_opened_at, open_count, machine_open_count, click_count, complained, unsubscribed,
     last_reason, smtp_code, bounce_category, has_send_log,
-    enhanced_code, search_text, contact_text, recipient_sort
+    enhanced_code, requested_day, search_text, contact_text, recipient_sort
 FROM mail_status;
