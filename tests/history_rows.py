@@ -2,8 +2,9 @@
 
 Grid, filter and export tests (and the grid demo app) need mails with exact field values, which
 the real pipeline would have to derive from events. They get a table with the real view's columns
-and types, read from the store's migrations. `synthetic_history(n)` makes a deterministic larger
-set for the demo app. Test-only: nothing in pipeline/ or ui/ may import this.
+and types, read from the store's migrations, and over it the `mails` view the app's queries read,
+its prepared columns computed by the store's own macros. `synthetic_history(n)` makes a
+deterministic larger set for the demo app. Test-only: nothing in pipeline/ or ui/ may import this.
 """
 
 from __future__ import annotations
@@ -43,9 +44,28 @@ HISTORY_DDL = "CREATE TABLE email_history ({})".format(
 UTC = dt.UTC
 
 
+# `mails` as migration 005 defines it, over the stand-in table instead of mail_status.
+MAILS_DDL = """
+CREATE VIEW mails AS
+SELECT *,
+       CAST(NULL AS VARCHAR)                                              AS enhanced_code,
+       CAST(requested_at AS DATE)                                         AS requested_day,
+       mail_search_text(recipient_name, recipient_email, subject)         AS search_text,
+       contact_search_text(recipient_name, recipient_email, contact_id)   AS contact_text,
+       recipient_sort_key(recipient_name, recipient_email)                AS recipient_sort
+FROM email_history
+"""
+
+
 def create_history(con: duckdb.DuckDBPyConnection, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Create `email_history` on `con` holding `rows` (missing columns are NULL)."""
+    """Create `email_history` on `con` holding `rows` (missing columns are NULL), and `mails`.
+
+    The store's schema is migrated first (for its macros), then its two views are replaced."""
+    migrate(con)
+    con.execute("DROP VIEW mails")
+    con.execute("DROP VIEW email_history")
     con.execute(HISTORY_DDL)
+    con.execute(MAILS_DDL)
     frame = pd.DataFrame([{c: row.get(c) for c in HISTORY_COLUMNS} for row in rows])
     if len(frame):
         con.register("history_rows", frame)

@@ -103,7 +103,7 @@ def test_an_export_holds_exactly_the_mails_of_the_slice(
     rows = read_rows(result.path, format_key)
     where, params = mail_filter.where()
     expected = {r[0] for r in demo_con.execute(
-        f"SELECT send_id FROM email_history WHERE {where}", params).fetchall()}  # fmt: skip
+        f"SELECT send_id FROM mails WHERE {where}", params).fetchall()}  # fmt: skip
     assert len(rows) == result.rows == count_mails(demo_con, mail_filter) == len(expected)
     assert result.rows > 0
     assert {str(r["send_id"]).lstrip("\ufeff") for r in rows} == expected
@@ -115,7 +115,7 @@ def test_an_export_from_the_page_includes_the_grids_column_filters(
 ) -> None:
     where, params = INCIDENT.where()
     domain = demo_con.execute(
-        f"SELECT recipient_domain FROM email_history WHERE {where} "
+        f"SELECT recipient_domain FROM mails WHERE {where} "
         "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1",
         params,
     ).fetchall()[0][0]

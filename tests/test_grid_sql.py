@@ -1,4 +1,5 @@
-"""The grid's filter and sort models become SQL that DuckDB runs on `email_history`."""
+"""The grid's filter and sort models become SQL that DuckDB runs on `mails` (email_history and
+its prepared columns)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ def con():
 
 def matching(con, filter_model, columns=HISTORY_COLUMNS, **kwargs) -> set[str]:
     where, params = grid_where(filter_model, columns, **kwargs)
-    rows = con.execute(f"SELECT send_id FROM email_history WHERE {where}", params).fetchall()
+    rows = con.execute(f"SELECT send_id FROM mails WHERE {where}", params).fetchall()
     return {send_id for (send_id,) in rows}
 
 
@@ -238,9 +239,7 @@ def test_a_filter_model_that_is_not_an_object_raises_a_grid_filter_error():
 
 def ordered(con, sort_model, columns=HISTORY_COLUMNS) -> list[str]:
     order = grid_order(sort_model, columns)
-    return [
-        r[0] for r in con.execute(f"SELECT send_id FROM email_history ORDER BY {order}").fetchall()
-    ]
+    return [r[0] for r in con.execute(f"SELECT send_id FROM mails ORDER BY {order}").fetchall()]
 
 
 def test_default_order_is_latest_first_with_undated_mails_last(con):

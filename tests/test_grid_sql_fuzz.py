@@ -94,7 +94,7 @@ create_history(CON, ROWS)
 
 
 def run_where(where: str, params: list) -> set[str]:
-    rows = CON.execute(f"SELECT send_id FROM email_history WHERE {where}", params).fetchall()
+    rows = CON.execute(f"SELECT send_id FROM mails WHERE {where}", params).fetchall()
     return {r[0] for r in rows}
 
 
@@ -187,7 +187,7 @@ def test_hostile_sort_models_raise_grid_filter_error_or_order_by_whitelisted_sql
     except GridFilterError:
         return
     assert_only_allowed_tokens(order)
-    CON.execute(f"SELECT send_id FROM email_history ORDER BY {order}").fetchall()
+    CON.execute(f"SELECT send_id FROM mails ORDER BY {order}").fetchall()
 
 
 # --- well-formed models against an oracle -------------------------------------------------

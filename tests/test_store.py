@@ -50,6 +50,7 @@ def test_the_tests_history_stand_in_has_the_views_columns_and_types(ingest, db) 
     stand_in = duckdb.connect()
     create_history(stand_in, [])
     assert _typed_columns(stand_in, "email_history") == _typed_columns(db(), "email_history")
+    assert _typed_columns(stand_in, "mails") == _typed_columns(db(), "mails")
 
 
 def test_the_other_contract_relations_exist_with_their_key_columns(ingest, db) -> None:

@@ -1,4 +1,4 @@
-"""The whitelist of grid columns: what each field the grid shows means in SQL on `email_history`.
+"""The whitelist of grid columns: what each field the grid shows means in SQL on `mails`.
 
 A grid field name (what AG Grid sends back in its filter and sort models) maps to fixed SQL
 expressions and a kind that decides which filters apply. This table is the only place column
@@ -74,12 +74,8 @@ HISTORY_COLUMNS: Mapping[str, GridColumn] = MappingProxyType(
         "send_id": _text("CAST(send_id AS VARCHAR)"),
         "requested_at": GridColumn(exprs=("requested_at",), kind="date"),
         "email_type": _enum("email_type"),
-        "recipient": _text(
-            "recipient_name",
-            "recipient_email",
-            sort="strip_accents(lower("
-            "coalesce(nullif(trim(recipient_name), ''), recipient_email)))",
-        ),
+        # Sorted by the key the store prepares: the name (else the address), folded.
+        "recipient": _text("recipient_name", "recipient_email", sort="recipient_sort"),
         "recipient_name": _text("recipient_name"),
         "recipient_email": _text("recipient_email"),
         "recipient_domain": _text("recipient_domain"),

@@ -1,8 +1,9 @@
 """One description of "which mails": the filters every page, drill-down link and export share.
 
-A MailFilter turns into a parameterised SQL condition on `email_history` (whitelisted columns,
-values always bound), into URL query parameters and back (so an overview bar can open Explore on
-exactly its mails, and support can paste a link), and into a file-name slug for exports.
+A MailFilter turns into a parameterised SQL condition on `mails` (email_history's columns plus the
+search columns the store prepares; whitelisted columns, values always bound), into URL query
+parameters and back (so an overview bar can open Explore on exactly its mails, and support can
+paste a link), and into a file-name slug for exports.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ class MailFilter:
     contact_id: str | None = None
     opportunity_id: str | None = None
     recipient_email: str | None = None
-    text: str | None = None  # free text over recipient name, address and subject
+    # Free text over recipient name, address and subject, ignoring case and accents.
+    text: str | None = None
     complained: bool | None = None
     unsubscribed: bool | None = None
     has_send_log: bool | None = None
@@ -95,7 +97,7 @@ class MailFilter:
             raise ValueError("the period starts after it ends")
 
     def where(self) -> tuple[str, list[Any]]:
-        """The SQL condition on email_history (without WHERE) and its parameters."""
+        """The SQL condition on `mails` (without WHERE) and its parameters."""
         parts: list[str] = []
         params: list[Any] = []
         if self.period_start:
@@ -127,12 +129,9 @@ class MailFilter:
             parts.append("(open_count > 0 OR click_count > 0) = ?")
             params.append(self.human_open)
         if self.text:
-            pattern = "%" + _escape_like(self.text.strip()[:MAX_TEXT]) + "%"
-            parts.append(
-                "(recipient_email ILIKE ? ESCAPE '\\' OR recipient_name ILIKE ? ESCAPE '\\'"
-                " OR subject ILIKE ? ESCAPE '\\')"
-            )
-            params.extend([pattern] * 3)
+            # The prepared column is folded once per mail; the text the same way, in SQL.
+            parts.append("contains(search_text, strip_accents(lower(?)))")
+            params.append(self.text.strip()[:MAX_TEXT])
         return (" AND ".join(parts) or "TRUE"), params
 
     def with_(self, **changes: Any) -> MailFilter:
@@ -230,10 +229,6 @@ def _convert(name: str, text: str) -> Any:
 def _bad_period(values: Mapping[str, Any]) -> bool:
     start, end = values.get("period_start"), values.get("period_end")
     return bool(start and end and start > end)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def file_safe(text: str) -> str:

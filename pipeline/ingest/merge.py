@@ -3,7 +3,8 @@
 Events already in the store (the same provider event id, or the same content when one side has
 no id) are counted as duplicates and not inserted again. A send log record replaces an earlier
 one with the same send_id only when its content differs. Then the status rules run on the mails
-whose events or send records changed, and only on those.
+whose events or send records changed, and only on those, and their rows in `mail_status` (what
+`email_history` shows) are written anew.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Merged:
 
 
 def merge_events(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Merged:
-    """Insert the staged events the store does not have yet; note their mails as touched."""
+    """Insert the staged events the store does not have yet, in time order (so that a mail's
+    events sit in few row groups, see queries/mail_detail.py); note their mails as touched."""
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE stage_new AS
@@ -65,6 +67,7 @@ def merge_events(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Me
                smtp_code, enhanced_code, provider_class, bounce_category, subject, sender_email,
                url, provider_event_id, ?, ?, line
         FROM stage_new
+        ORDER BY event_at, line
         """,
         [run_id, source],
     )
@@ -127,9 +130,11 @@ def merge_sends(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Mer
 
 
 def refresh_touched_mails(con: duckdb.DuckDBPyConnection) -> int:
-    """Re-apply the status rules to the touched mails; returns how many changed status."""
+    """Re-apply the status rules to the touched mails and store their rows anew (with their
+    events' mail ids); returns how many changed status."""
     run_sql_file(con, "refresh_mails.sql")
     run_sql_file(con, "status_rules.sql")
+    run_sql_file(con, "write_mails.sql")
     return _count(
         con,
         """

@@ -23,11 +23,10 @@ from pipeline.rules.statuses import FAILED_STATUSES, RECIPIENT_KINDS
 MAX_SEARCH_WORDS = 6
 MAX_WORD = 100
 _FAILED = status_in(FAILED_STATUSES)
-# What a search word is compared with: name, address and id, lower-cased and without accents.
-_HAYSTACK = (
-    "strip_accents(lower(coalesce(recipient_name, '') || ' ' || recipient_email || ' ' "
-    "|| contact_id))"
-)
+# A search word is looked for in each mail's name, address and contact id, lower-cased and
+# without accents: the column `contact_text` the store prepares when it writes the mail; the word
+# is folded the same way, in SQL.
+_MATCH = "contains(contact_text, strip_accents(lower(?)))"
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,19 @@ def find_contacts(
     if kind is not None and kind not in RECIPIENT_KINDS:
         raise ValueError(f"unknown recipient kind {kind!r}")
     words = search_words(text)
-    match = " AND ".join(f"{_HAYSTACK} LIKE ? ESCAPE '\\'" for _ in words) or "TRUE"
+    # The contacts with a mail whose name, address or id holds every word, found by a scan of
+    # the prepared column; only their mails are then grouped (all of the kind's, without text).
+    match = " AND ".join(_MATCH for _ in words) or "TRUE"
+    narrow = "contact_id IN (SELECT contact_id FROM matching)" if words else "TRUE"
     exact = (text or "").strip().lower()
     sql = f"""
+        WITH of_kind AS (
+            SELECT contact_id, recipient_name, recipient_email, requested_at, status,
+                   contact_text
+            FROM mails
+            WHERE contact_id IS NOT NULL AND (? IS NULL OR recipient_kind = ?)
+        ),
+        matching AS (SELECT DISTINCT contact_id FROM of_kind WHERE {match})
         SELECT contact_id,
                arg_max(recipient_name, requested_at)  AS recipient_name,
                arg_max(recipient_email, requested_at) AS recipient_email,
@@ -91,15 +100,13 @@ def find_contacts(
                count(*) FILTER (WHERE {_FAILED})      AS failures,
                max(requested_at)                      AS last_mail_at,
                count(*) OVER ()                       AS matches
-        FROM email_history
-        WHERE contact_id IS NOT NULL AND (? IS NULL OR recipient_kind = ?)
+        FROM of_kind
+        WHERE {narrow}
         GROUP BY contact_id
-        HAVING bool_or({match})
         ORDER BY bool_or(recipient_email = ?) DESC, last_mail_at DESC, contact_id
         LIMIT ?
     """
-    patterns = ["%" + _escape_like(word) + "%" for word in words]
-    return con.execute(sql, [kind, kind, *patterns, exact, limit]).df()
+    return con.execute(sql, [kind, kind, *words, exact, limit]).df()
 
 
 def contact_identity(con: duckdb.DuckDBPyConnection, contact_id: str) -> ContactIdentity | None:
@@ -198,7 +205,3 @@ def _fold(text: str) -> str:
     """Lower case without accents, as DuckDB's strip_accents(lower(...)) gives it."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

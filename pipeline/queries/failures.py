@@ -78,7 +78,7 @@ def failures_by_address(
                arg_max(last_reason, coalesce(status_at, requested_at))     AS last_reason,
                arg_max(smtp_code, coalesce(status_at, requested_at))       AS smtp_code,
                arg_max(send_id, coalesce(status_at, requested_at))         AS last_send_id
-        FROM email_history
+        FROM mails
         WHERE {where}
         GROUP BY recipient_email
         ORDER BY last_failed_at DESC, recipient_email
@@ -106,7 +106,7 @@ def failures_by_category(
                count(*) FILTER (WHERE status = 'send_error')  AS send_errors,
                max(coalesce(status_at, requested_at))         AS last_failed_at,
                mode(status)                                   AS main_status
-        FROM email_history
+        FROM mails
         WHERE {where}
         GROUP BY ALL
         ORDER BY mails DESC, bounce_category

@@ -1,7 +1,9 @@
 """Questions about mails: which ones match a filter, how many, and the page of them a grid shows.
 
 A grid's own header filters and sort arrive as a `GridQuery` and are compiled here, into bound
-parameters and whitelisted column expressions; callers never pass SQL text.
+parameters and whitelisted column expressions; callers never pass SQL text. The conditions are on
+`mails`, email_history's columns plus the search and sort columns the store prepares once per
+mail (migration 005): what every query narrowed by a MailFilter or a grid reads.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ def count_mails(
 ) -> int:
     """How many mails match the filter (and the grid's own header filters)."""
     where, params = mail_condition(mail_filter, grid)
-    row = con.execute(f"SELECT count(*) FROM email_history WHERE {where}", params).fetchone()
+    row = con.execute(f"SELECT count(*) FROM mails WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -57,7 +59,7 @@ def history_rows(
     where, params = mail_condition(mail_filter, grid)
     order = grid.order_by() if grid is not None else DEFAULT_ORDER
     return con.execute(
-        f"SELECT {GRID_FIELDS} FROM email_history WHERE {where} ORDER BY {order} LIMIT ?",
+        f"SELECT {GRID_FIELDS} FROM mails WHERE {where} ORDER BY {order} LIMIT ?",
         [*params, limit],
     ).df()
 
@@ -66,7 +68,7 @@ def status_counts(con: duckdb.DuckDBPyConnection, mail_filter: MailFilter) -> pd
     """How many mails are in each status."""
     where, params = mail_filter.where()
     return con.execute(
-        f"SELECT status, count(*) AS mails FROM email_history WHERE {where} "
+        f"SELECT status, count(*) AS mails FROM mails WHERE {where} "
         "GROUP BY status ORDER BY mails DESC",
         params,
     ).df()

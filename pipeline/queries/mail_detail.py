@@ -15,23 +15,32 @@ import pandas as pd
 
 from pipeline.mail.attachments import Attachment, parse_attachments
 
-# email_history's columns, plus what the send log and the status table know beyond the contract.
-_MAIL_SQL = """
-SELECT h.*,
-       m.enhanced_code,
-       s.session_place, s.session_start, s.session_end,
-       s.body_html, s.body_text, CAST(s.attachments AS VARCHAR) AS attachments_json
-FROM email_history AS h
-JOIN mail_status AS m ON m.mail_id = h.send_id
-LEFT JOIN sends AS s ON s.send_id = h.send_id AND h.has_send_log
-WHERE h.send_id = ?
-"""
+# The mail's row of `mails` (email_history's columns and enhanced_code), looked up by its key.
+_MAIL_SQL = (
+    "SELECT * EXCLUDE (requested_day, search_text, contact_text, recipient_sort) "
+    "FROM mails WHERE send_id = ?"
+)
 
+# Its content, from the send log: found by its id and request time, both bound as values, so that
+# DuckDB skips every row group of `sends` from other times (no scan of the whole table).
+_CONTENT_SQL = """
+SELECT session_place, session_start, session_end, body_html, body_text,
+       CAST(attachments AS VARCHAR) AS attachments_json
+FROM sends
+WHERE send_id = ? AND requested_at = ?
+LIMIT 1
+"""
+_SEND_COLUMNS = ("session_place", "session_start", "session_end")
+
+# The events the store attributed to the mail (email_events' rows of the send_id). They all lie
+# between its first and last event, bounds bound as values so that DuckDB skips the row groups
+# of other times (events are stored in time order, file after file): no scan of the whole table.
+_SPAN_SQL = "SELECT first_event_at, last_event_at FROM mail_status WHERE mail_id = ?"
 _EVENTS_SQL = """
 SELECT event_at, provider, raw_event, event, bounce_kind, is_machine_open, reason, smtp_code,
        enhanced_code, bounce_category, url, source_file, source_line
-FROM email_events
-WHERE send_id = ?
+FROM events
+WHERE mail_id = ? AND event_at BETWEEN ? AND ?
 ORDER BY event_at, source_file, source_line, event_id
 """
 
@@ -64,9 +73,12 @@ def load_mail(con: duckdb.DuckDBPyConnection, send_id: str) -> MailDetail | None
     row = cursor.fetchone()
     if row is None:
         return None
-    names = [column[0] for column in cursor.description]
-    values = dict(zip(names, row, strict=True))
-    content = {name: values.pop(name) for name in _CONTENT_COLUMNS}
+    values = dict(zip([column[0] for column in cursor.description], row, strict=True))
+    found = None
+    if values["has_send_log"]:
+        found = con.execute(_CONTENT_SQL, [send_id, values["requested_at"]]).fetchone()
+    content = dict(zip((*_SEND_COLUMNS, *_CONTENT_COLUMNS), found or (None,) * 6, strict=True))
+    values.update({name: content.pop(name) for name in _SEND_COLUMNS})
     return MailDetail(
         mail=values,
         body_html=content["body_html"] or None,
@@ -78,4 +90,6 @@ def load_mail(con: duckdb.DuckDBPyConnection, send_id: str) -> MailDetail | None
 
 def mail_events(con: duckdb.DuckDBPyConnection, send_id: str) -> pd.DataFrame:
     """Every provider event of the mail, oldest first, with where it was read (file, line)."""
-    return con.execute(_EVENTS_SQL, [send_id]).df()
+    span = con.execute(_SPAN_SQL, [send_id]).fetchone()
+    first, last = span if span else (None, None)
+    return con.execute(_EVENTS_SQL, [send_id, first, last]).df()

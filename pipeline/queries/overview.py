@@ -3,8 +3,9 @@ slice, month by month; and the exact filter behind every number, for the drill-d
 
 Every count comes from one SQL select list, COUNTS, whose names are those of
 pipeline.rules.deliverability (which divides them); the status columns let a chart stack them.
-Each function is one query over `email_history` narrowed by a MailFilter, values bound as
-parameters; dimensions and buckets come from whitelists. No Streamlit here.
+Each function is one query over `mails` (email_history and its prepared columns) narrowed by a
+MailFilter, values bound as parameters; dimensions and buckets come from whitelists. No Streamlit
+here.
 """
 
 from __future__ import annotations
@@ -53,11 +54,14 @@ DIMENSIONS: dict[str, str] = {
     "recipient_domain": "recipient_domains",
     "provider": "providers",
 }
-_DAY = "CAST(requested_at AS DATE)"  # the calendar day in the connection's TimeZone
+# A mail's calendar day in the connection's TimeZone: the day the store prepared, when it was
+# computed in that zone (schema_meta.day_zone, the configured one), else computed per row.
+_STORED_DAY = "requested_day"
+_COMPUTED_DAY = "CAST(requested_at AS DATE)"
 _TRUNC = {
-    "day": _DAY,
-    "week": f"date_trunc('week', {_DAY})",
-    "month": f"date_trunc('month', {_DAY})",
+    "day": "{day}",
+    "week": "date_trunc('week', {day})",
+    "month": "date_trunc('month', {day})",
 }
 OTHER = "__other__"
 _FAILED = status_in(FAILED_STATUSES)
@@ -65,7 +69,8 @@ _FAILED = status_in(FAILED_STATUSES)
 
 def data_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
     """The days of the oldest and the newest mail in the store (None, None when empty)."""
-    row = con.execute(f"SELECT min({_DAY}), max({_DAY}) FROM email_history").fetchone()
+    day = _day(con)
+    row = con.execute(f"SELECT min({day}), max({day}) FROM mails").fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
@@ -74,7 +79,7 @@ def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for column in ("provider", "email_type", "recipient_kind"):
         rows = con.execute(
-            f"SELECT DISTINCT {column} FROM email_history WHERE {column} IS NOT NULL ORDER BY 1"
+            f"SELECT DISTINCT {column} FROM mails WHERE {column} IS NOT NULL ORDER BY 1"
         ).fetchall()
         out[column] = [row[0] for row in rows]
     out["recipient_kind"] = [k for k in RECIPIENT_KINDS if k in out["recipient_kind"]]
@@ -84,7 +89,7 @@ def filter_choices(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 def counts(con: duckdb.DuckDBPyConnection, mail_filter: MailFilter) -> dict[str, int]:
     """Every count of COUNT_COLUMNS over the mails of the filter."""
     where, params = mail_filter.where()
-    frame = con.execute(f"SELECT {COUNTS} FROM email_history WHERE {where}", params).df()
+    frame = con.execute(f"SELECT {COUNTS} FROM mails WHERE {where}", params).df()
     return {name: int(frame.at[0, name]) for name in COUNT_COLUMNS}
 
 
@@ -95,7 +100,7 @@ def counts_over_time(
     (the bucket's days inside the period) and every count."""
     where, params = in_period(mail_filter, period).where()
     found = con.execute(
-        f"SELECT {_TRUNC[bucket]} AS bucket, {COUNTS} FROM email_history WHERE {where} "
+        f"SELECT {_bucket(con, bucket)} AS bucket, {COUNTS} FROM mails WHERE {where} "
         "GROUP BY bucket",
         params,
     ).df()
@@ -118,8 +123,8 @@ def volume_over_time(
     column = _dimension_column(dimension)
     where, params = in_period(mail_filter, period).where()
     found = con.execute(
-        f"SELECT {_TRUNC[bucket]} AS bucket, {column} AS value, count(*) AS mails "
-        f"FROM email_history WHERE {where} AND {column} IS NOT NULL GROUP BY ALL",
+        f"SELECT {_bucket(con, bucket)} AS bucket, {column} AS value, count(*) AS mails "
+        f"FROM mails WHERE {where} AND {column} IS NOT NULL GROUP BY ALL",
         params,
     ).df()
     found["bucket"] = pd.to_datetime(found["bucket"]).dt.date
@@ -140,7 +145,7 @@ def breakdown(
     column = _dimension_column(dimension)
     where, params = mail_filter.where()
     frame = con.execute(
-        f"SELECT {column} AS value, {COUNTS} FROM email_history WHERE {where} "
+        f"SELECT {column} AS value, {COUNTS} FROM mails WHERE {where} "
         f"GROUP BY ALL ORDER BY mails DESC, value NULLS LAST",
         params,
     ).df()
@@ -162,7 +167,7 @@ def sessions_with_most_failures(
     where, params = mail_filter.where()
     return con.execute(
         f"SELECT session_id AS value, any_value(session_name) AS session_name, {COUNTS} "
-        f"FROM email_history WHERE {where} AND session_id IS NOT NULL GROUP BY session_id "
+        f"FROM mails WHERE {where} AND session_id IS NOT NULL GROUP BY session_id "
         f"HAVING count(*) FILTER (WHERE {_FAILED}) > 0 "
         f"ORDER BY status_undeliverable + status_send_error DESC, mails DESC, value LIMIT ?",
         [*params, top],
@@ -178,8 +183,10 @@ def monthly_slices(
     where, params = in_period(mail_filter, period).where()
     return con.execute(
         f"""
-        WITH base AS (
-            SELECT *, {_TRUNC["month"]} AS month FROM email_history WHERE {where}
+        WITH base AS (  -- only what the slices and COUNTS read, not every column of `mails`
+            SELECT {_bucket(con, "month")} AS month, recipient_domain, provider, email_type,
+                   status, bounce_category, open_count, click_count, complained
+            FROM mails WHERE {where}
         ),
         sliced AS (
             SELECT month, 'all' AS dimension, NULL::VARCHAR AS value, * EXCLUDE (month) FROM base
@@ -246,6 +253,21 @@ def segment_filter(
         else:
             narrowed = narrowed.with_(**{field: (str(value),)})
     return narrowed.with_(**changes) if changes else narrowed
+
+
+def _day(con: duckdb.DuckDBPyConnection) -> str:
+    """The SQL of a mail's day for this connection: the stored one when its zone is this one."""
+    try:
+        row = con.execute(
+            "SELECT value = current_setting('TimeZone') FROM schema_meta WHERE key = 'day_zone'"
+        ).fetchone()
+    except duckdb.CatalogException:  # a stand-in history without the store's schema
+        row = None
+    return _STORED_DAY if row and row[0] else _COMPUTED_DAY
+
+
+def _bucket(con: duckdb.DuckDBPyConnection, bucket: Bucket) -> str:
+    return _TRUNC[bucket].format(day=_day(con))
 
 
 def _dimension_column(dimension: str) -> str:

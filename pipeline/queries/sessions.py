@@ -2,8 +2,8 @@
 and which session a mail belongs to (so a link naming only a mail opens its session).
 
 A session is what the send logs call one (`session_id`, `session_name`); the demo's names carry
-the course, the mode, the place and the start date. Only the `email_history` contract is read.
-No Streamlit here.
+the course, the mode, the place and the start date. Only `mails` (email_history and its prepared
+columns) is read. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ SELECT session_id,
        count(*)                                       AS mails,
        count(*) FILTER (WHERE {_FAILED})              AS failures,
        count(DISTINCT recipient_email)                AS recipients
-FROM email_history
+FROM mails
 WHERE session_id IS NOT NULL {{extra}}
 GROUP BY session_id
 """
@@ -58,7 +58,7 @@ def type_status_counts(con: duckdb.DuckDBPyConnection, mail_filter: MailFilter) 
     a type, known only from provider data, have email_type NULL)."""
     where, params = mail_filter.where()
     return con.execute(
-        f"SELECT email_type, status, count(*) AS mails FROM email_history WHERE {where} "
+        f"SELECT email_type, status, count(*) AS mails FROM mails WHERE {where} "
         "GROUP BY ALL ORDER BY email_type NULLS LAST, status",
         params,
     ).df()
@@ -67,6 +67,6 @@ def type_status_counts(con: duckdb.DuckDBPyConnection, mail_filter: MailFilter) 
 def session_of_mail(con: duckdb.DuckDBPyConnection, send_id: str) -> str | None:
     """The session a mail was sent for, or None (a sales opportunity's mail, an unknown id)."""
     row = con.execute(
-        "SELECT session_id FROM email_history WHERE send_id = ? LIMIT 1", [send_id]
+        "SELECT session_id FROM mails WHERE send_id = ? LIMIT 1", [send_id]
     ).fetchone()
     return row[0] if row else None

@@ -61,7 +61,7 @@ CONTRACT_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
 )
 EXPORT_ORDER = "requested_at NULLS LAST, send_id"
 #: What DuckDB may hold in memory during an export when bound_memory() is used; beyond it the
-#: sort and the join of the email_history view spill to a temporary folder.
+#: sort spills to a temporary folder.
 EXPORT_MEMORY_LIMIT = "1GB"
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
@@ -240,7 +240,8 @@ def select_sql(format_key: str, where: str) -> str:
             expr = f"CAST({name} AS TIMESTAMP)"  # local wall-clock time, as Excel has no zones
         alias = _BOM + name if format_key == "csv-excel" and index == 0 else name
         columns.append(f'{expr} AS "{alias}"')
-    return f"SELECT {', '.join(columns)} FROM email_history WHERE {where} ORDER BY {EXPORT_ORDER}"
+    # `mails`, not email_history: the filter's condition may use its prepared search columns.
+    return f"SELECT {', '.join(columns)} FROM mails WHERE {where} ORDER BY {EXPORT_ORDER}"
 
 
 def neutralise(text: str) -> str:
@@ -249,7 +250,7 @@ def neutralise(text: str) -> str:
 
 
 def _count(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> int:
-    rows = con.execute(f"SELECT count(*) FROM email_history WHERE {where}", params).fetchall()
+    rows = con.execute(f"SELECT count(*) FROM mails WHERE {where}", params).fetchall()
     return int(rows[0][0])
 
 

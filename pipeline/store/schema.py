@@ -19,6 +19,7 @@ MIGRATIONS: tuple[str, ...] = (
     "002_contract_views.sql",
     "003_vocabulary.sql",
     "004_message_codes.sql",
+    "005_materialised_mails.sql",
 )
 
 

@@ -71,9 +71,9 @@ if not hide:
         st.error(str(e))
         st.stop()
     cur = database().cursor()
-    total = cur.execute(f"SELECT count(*) FROM email_history WHERE {where}", params).fetchone()[0]
+    total = cur.execute(f"SELECT count(*) FROM mails WHERE {where}", params).fetchone()[0]
     rows = cur.execute(
-        f"SELECT {FIELDS} FROM email_history WHERE {where} ORDER BY {order} LIMIT ?",
+        f"SELECT {FIELDS} FROM mails WHERE {where} ORDER BY {order} LIMIT ?",
         [*params, limit],
     ).df()
     result = history_grid(rows, key=KEY, lang=lang, show_session=show_session, total=total)

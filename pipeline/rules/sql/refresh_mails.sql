@@ -1,8 +1,8 @@
 -- Recompute the mails an ingest touched, and only those.
 -- Input: temp tables touched_keys(provider, message_key) and touched_sends(send_id).
--- Steps: attribute the touched events to a recipient, list the touched mails (sends, and
--- events no send log claims), remember their old status, drop their rows, apply the status
--- rules (status_rules.sql, run by the caller between the two halves of this file).
+-- Steps: attribute the touched events to a recipient and to their mail, list the touched mails
+-- (sends, and events no send log claims), remember their old status, drop their rows; then the
+-- caller applies the status rules (status_rules.sql) and writes the new rows (write_mails.sql).
 
 -- 1. Each event belongs to the mail of its own recipient; an event that names none (an Amazon
 --    SES open of a multi-recipient message, a Mailgun rejection) belongs to the message's only
@@ -20,11 +20,38 @@ FROM (
 GROUP BY provider, message_key
 HAVING count(DISTINCT recipient) = 1;
 
+-- Each event also carries the id of its mail: the send of its message and recipient (the first
+-- one, should a send log reuse them), else the mail known from events alone. Only events whose
+-- attribution changed are written.
+CREATE OR REPLACE TEMP TABLE touched_events AS
+WITH attributed AS (
+    SELECT e.rowid AS event_row, e.provider, e.message_key,
+           COALESCE(e.recipient_email, k.only_recipient) AS mail_recipient
+    FROM events AS e
+    JOIN touched_keys USING (provider, message_key)
+    LEFT JOIN key_recipient AS k USING (provider, message_key)
+),
+key_sends AS (
+    SELECT s.provider, s.message_key, s.recipient_email, min(s.send_id) AS send_id
+    FROM sends AS s JOIN touched_keys USING (provider, message_key)
+    GROUP BY ALL
+)
+SELECT a.event_row, a.mail_recipient,
+       COALESCE(s.send_id,
+                a.provider || ':' || a.message_key || ':' || COALESCE(a.mail_recipient, ''))
+           AS mail_id
+FROM attributed AS a
+LEFT JOIN key_sends AS s
+  ON s.provider = a.provider
+ AND s.message_key = a.message_key
+ AND s.recipient_email = a.mail_recipient;
+
 UPDATE events
-SET mail_recipient = COALESCE(events.recipient_email, k.only_recipient)
-FROM (SELECT t.provider, t.message_key, k.only_recipient
-      FROM touched_keys AS t LEFT JOIN key_recipient AS k USING (provider, message_key)) AS k
-WHERE events.provider = k.provider AND events.message_key = k.message_key;
+SET mail_recipient = t.mail_recipient, mail_id = t.mail_id
+FROM touched_events AS t
+WHERE events.rowid = t.event_row
+  AND (events.mail_recipient IS DISTINCT FROM t.mail_recipient
+       OR events.mail_id IS DISTINCT FROM t.mail_id);
 
 -- 2. The touched mails.
 CREATE OR REPLACE TEMP TABLE mail_candidates AS

@@ -3,7 +3,8 @@
 -- Input : temp table mail_candidates(mail_id, provider, provider_message_id, message_key,
 --         recipient_email, has_send_log, requested_at) — the mails to (re)compute — and the
 --         store's events, attributed to a mail by (provider, message_key, mail_recipient).
--- Output: their rows of mail_status.
+-- Output: temp table computed_status, one row per candidate: its status and what the rules
+--         derive from its events (write_mails.sql then stores them with their send log).
 --
 -- A mail's status is a function of the SET of its events: every choice below orders events by
 -- (time, rank, event_id), a total order that does not depend on the order events arrived in.
@@ -15,7 +16,7 @@
 --   3. else in flight: accepted, deferred, soft bounced → sent; queued → requested
 --   4. no provider event                        → requested
 
-INSERT INTO mail_status
+CREATE OR REPLACE TEMP TABLE computed_status AS
 WITH mail_events AS (
     SELECT
         c.mail_id,
@@ -108,15 +109,15 @@ SELECT
     last_event_at,
     delivered_at,
     first_opened_at,
-    COALESCE(open_count, 0),
-    COALESCE(machine_open_count, 0),
-    COALESCE(click_count, 0),
-    COALESCE(complained, false),
-    COALESCE(unsubscribed, false),
-    kept_explanation.reason,
-    kept_explanation.smtp,
-    kept_explanation.enhanced,
-    kept_explanation.category,
+    COALESCE(open_count, 0)                 AS open_count,
+    COALESCE(machine_open_count, 0)         AS machine_open_count,
+    COALESCE(click_count, 0)                AS click_count,
+    COALESCE(complained, false)             AS complained,
+    COALESCE(unsubscribed, false)           AS unsubscribed,
+    kept_explanation.reason                 AS last_reason,
+    kept_explanation.smtp                   AS smtp_code,
+    kept_explanation.enhanced               AS enhanced_code,
+    kept_explanation.category               AS bounce_category,
     event_subject,
     event_sender
 FROM explained;
