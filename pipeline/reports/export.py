@@ -268,8 +268,7 @@ def _write(
 ) -> None:
     sql = select_sql(format_key, where)
     if format_key == "xlsx":
-        columns = [(name, kind) for name, kind in CONTRACT_COLUMNS]
-        write_mails_xlsx(con.sql(sql, params=params), columns, rows, path)
+        write_mails_xlsx(con, sql, params, CONTRACT_COLUMNS, rows, path)
         return
     csv = "FORMAT csv, HEADER, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DELIMITER "
     options = {
