@@ -1,12 +1,16 @@
-"""Exports of many mails: every format lists them oldest first, and the XLSX sheet that DuckDB
-writes holds exactly the cells xlsxwriter would write for the same values."""
+"""Exports of many mails: every format lists them oldest first, none keeps a Python copy of the
+slice (no DataFrame, no fetched rows), and the XLSX sheet that DuckDB writes holds exactly the
+cells xlsxwriter would write for the same values."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tracemalloc
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import duckdb
@@ -19,6 +23,7 @@ from pipeline.reports.export import CONTRACT_COLUMNS, FORMATS, export_mails, sel
 from pipeline.reports.export_xlsx import DATE_FORMAT, SAFE_STRINGS
 from tests.history_rows import create_history, synthetic_history
 from tests.test_export import read_rows
+from ui.explore.export import export_bytes
 
 ORDER = "SELECT send_id FROM email_history ORDER BY requested_at NULLS LAST, send_id"
 # Send times over about a year, many at the same second, some unknown; ids in another order.
@@ -79,6 +84,50 @@ def test_a_large_xlsx_keeps_that_order_across_duckdb_threads(tmp_path: Path) -> 
     numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', sheet)]
     assert numbers == list(range(1, 300_002))
     assert '<dimension ref="A1:AC300001"/>' in sheet
+
+
+def python_peak(work: Callable[[], object]) -> int:
+    """The most memory Python objects held at once during `work` (bytes)."""
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("format_key", list(FORMATS))
+def test_an_export_never_holds_the_slice_as_python_objects(tmp_path, format_key) -> None:
+    # No DataFrame, no fetchall(), no list per column: DuckDB writes CSV and Parquet itself and
+    # the XLSX rows as XML; Python only moves that XML along, a batch at a time, as bytes.
+    con = many_mails(40_000)
+    as_rows = python_peak(lambda: con.execute(select_sql(format_key, "TRUE")).fetchall())
+    path = tmp_path / f"x.{FORMATS[format_key].extension}"
+    exporting = python_peak(lambda: export_mails(con, MailFilter(), format_key, path))
+    assert as_rows > 20_000_000
+    assert exporting < as_rows / 10, (exporting, as_rows)
+
+
+class _OneCursor:
+    """A SnapshotReader over one connection, as the Explore page's download uses it."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def cursor(self, snapshot: str) -> Any:
+        return self.con.cursor()
+
+
+def test_the_pages_download_holds_the_file_once_and_never_the_rows(tmp_path: Path) -> None:
+    con = many_mails(40_000)
+    built: list[bytes] = []
+
+    def download() -> None:
+        built.append(export_bytes(_OneCursor(con), "snap", MailFilter(), None, "csv"))
+
+    peak = python_peak(download)
+    assert len(built[0]) > 2_000_000
+    assert peak < 1.5 * len(built[0]), (peak, len(built[0]))
 
 
 # Texts that Excel stores escaped, or that need their spaces kept, or too long for a cell.
