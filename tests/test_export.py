@@ -270,7 +270,7 @@ def test_an_unwritable_destination_is_a_clear_error(traps, tmp_path, where, prob
 
 
 def test_a_write_that_fails_halfway_leaves_no_file_behind(traps, tmp_path, monkeypatch) -> None:
-    def half_then_disk_full(result, columns, rows, path: Path) -> None:
+    def half_then_disk_full(con, select, params, columns, rows, path: Path) -> None:
         path.write_bytes(b"PK half a workbook")
         raise OSError(28, "No space left on device")
 

@@ -1,9 +1,11 @@
-"""The grid's display frame, options and state handling, without a browser."""
+"""The grid's display frame, options, state handling and row cap, without a browser."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -12,12 +14,15 @@ from streamlit.testing.v1 import AppTest
 
 from pipeline.filters.grid_sql import HISTORY_COLUMNS, grid_where
 from pipeline.i18n import t as grid_t
+from pipeline.i18n.numbers import format_count
 from pipeline.rules.statuses import STATUS_COLOURS as STATUS_COLORS
 from ui.grid.config import grid_frame, grid_options
 from ui.grid.history_grid import GridState, component_key, default_height
+from ui.grid.mail_list import GRID_ROW_LIMIT
 from ui.grid.text import count_line, kind_labels, status_labels, type_labels
 
 UTC = dt.UTC
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def rows(**overrides) -> pd.DataFrame:
@@ -253,3 +258,28 @@ def test_a_mail_sent_from_a_sales_opportunity_names_it_in_the_session_column():
         opportunity_label="Opportunité {}".format,
     )  # fmt: skip
     assert list(shown["session_name"]) == ["Opportunité OPP-7", "Excel – Lyon"]
+
+
+def test_the_grid_never_receives_more_mails_than_its_cap_and_says_there_are_more(
+    demo_env, monkeypatch
+) -> None:
+    # The Explore page over the 4,000-mail demo store, with AgGrid replaced by a recorder of the
+    # frame it would send to the browser: every page's mail list goes through this call.
+    handed: list[pd.DataFrame] = []
+
+    def recording_aggrid(frame: pd.DataFrame, **_options: object) -> SimpleNamespace:
+        handed.append(frame)
+        return SimpleNamespace(raw_data=None)
+
+    monkeypatch.setattr("ui.grid.history_grid.AgGrid", recording_aggrid)
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "pages/explore.py"), default_timeout=60)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    with demo_env.connect() as con:
+        total = con.execute("SELECT count(*) FROM email_history").fetchone()[0]
+    assert total > GRID_ROW_LIMIT
+    assert [len(frame) for frame in handed] == [GRID_ROW_LIMIT]
+    expected = count_line(total, GRID_ROW_LIMIT, "fr")
+    assert expected.startswith(format_count(total, "fr")) and "plus récents" in expected
+    assert expected in [c.value for c in app.caption]

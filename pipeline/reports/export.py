@@ -59,7 +59,9 @@ CONTRACT_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
     ("bounce_category", "text"),
     ("has_send_log", "boolean"),
 )
-EXPORT_ORDER = "requested_at NULLS LAST, send_id"
+#: Oldest mail first. Qualified, because a bare `requested_at` in ORDER BY would name the select's
+#: output column — in CSV the formatted text, which sorts 01/04/2026 before 02/01/2026.
+EXPORT_ORDER = "mail.requested_at NULLS LAST, mail.send_id"
 #: What DuckDB may hold in memory during an export when bound_memory() is used; beyond it the
 #: sort spills to a temporary folder.
 EXPORT_MEMORY_LIMIT = "1GB"
@@ -231,17 +233,17 @@ def select_sql(format_key: str, where: str) -> str:
     style = {"csv-excel": _EXCEL_TIME, "csv": _ISO_TIME}.get(format_key)
     columns = []
     for index, (name, kind) in enumerate(CONTRACT_COLUMNS):
-        expr = name
+        expr = f"mail.{name}"
         if kind == "text" and format_key != "parquet":
-            expr = _INERT_SQL.format(c=name)
+            expr = _INERT_SQL.format(c=expr)
         elif kind == "time" and style:
-            expr = f"strftime({name}, '{style}')"
+            expr = f"strftime({expr}, '{style}')"
         elif kind == "time" and format_key == "xlsx":
-            expr = f"CAST({name} AS TIMESTAMP)"  # local wall-clock time, as Excel has no zones
+            expr = f"CAST({expr} AS TIMESTAMP)"  # local wall-clock time, as Excel has no zones
         alias = _BOM + name if format_key == "csv-excel" and index == 0 else name
         columns.append(f'{expr} AS "{alias}"')
     # `mails`, not email_history: the filter's condition may use its prepared search columns.
-    return f"SELECT {', '.join(columns)} FROM mails WHERE {where} ORDER BY {EXPORT_ORDER}"
+    return f"SELECT {', '.join(columns)} FROM mails AS mail WHERE {where} ORDER BY {EXPORT_ORDER}"
 
 
 def neutralise(text: str) -> str:
@@ -264,8 +266,7 @@ def _write(
 ) -> None:
     sql = select_sql(format_key, where)
     if format_key == "xlsx":
-        columns = [(name, kind) for name, kind in CONTRACT_COLUMNS]
-        write_mails_xlsx(con.sql(sql, params=params), columns, rows, path)
+        write_mails_xlsx(con, sql, params, CONTRACT_COLUMNS, rows, path)
         return
     csv = "FORMAT csv, HEADER, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DELIMITER "
     options = {
