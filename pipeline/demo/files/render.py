@@ -153,7 +153,7 @@ class Renderer:
                 if out.is_brevo_csv(e.ms):
                     row = self.brevo_csv.row(bm, name, e)
                     if row:
-                        out.brevo_csv(e.ms, row)
+                        out.brevo(e.ms, row)
                 else:
                     out.brevo(e.ms, brevo.json_line(bm, name, e))
             return
