@@ -13,6 +13,8 @@ import io
 import json
 import time
 import zlib
+from functools import lru_cache
+from json.encoder import encode_basestring
 
 from pipeline.demo.world import catalog
 from pipeline.demo.world.clock import local_stamp
@@ -83,16 +85,20 @@ class Message:
 
     def __init__(self, email: str, mid: str, subject: str, tag: str, sender: str) -> None:
         self.email, self.mid, self.subject, self.tag, self.sender = email, mid, subject, tag, sender
-        tags = _json([tag])
         self.head = f'{{"id": {ACCOUNT_ID}, "email": {_q(email)}, "message-id": {_q(mid)}, '
-        self.tags = f'"tags": {tags}, "tag": {_q(tags)}, '
+        self.tags = _tags_json(tag)
         self.subject_json = _q(subject)
         self.sending_ip = SENDING_IPS[zlib.crc32(mid.encode()) % len(SENDING_IPS)]
         self.opener_ip = OPENER_IPS[zlib.crc32(email.encode()) % len(OPENER_IPS)]
 
 
-def _q(text: str) -> str:
-    return _json(text)
+_q = encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
+
+
+@lru_cache(maxsize=64)
+def _tags_json(tag: str) -> str:
+    tags = _json([tag])
+    return f'"tags": {tags}, "tag": {_q(tags)}, '
 
 
 def webhook_events(evs: list[Ev]) -> list[tuple[str, Ev]]:
