@@ -126,31 +126,36 @@ def webhook_events(evs: list[Ev]) -> list[tuple[str, Ev]]:
 def json_line(m: Message, name: str, e: Ev) -> bytes:
     """One webhook payload, key order as in the live captures, as a JSON line."""
     ts = e.ms // 1000
-    parts = [
-        m.head,
-        f'"date": "{local_stamp(ts)}", ',
-        m.tags,
-        f'"event": "{name}", "subject": {m.subject_json}, ',
-    ]
+    return (
+        f'{m.head}"date": "{local_stamp(ts)}", {m.tags}"event": "{name}", '
+        f'"subject": {m.subject_json}, {_ip_field(m, name, e)}"ts_event": {ts}, "ts": {ts}, '
+        f'{_reason_field(name, e)}"ts_epoch": {e.ms}}}\n'
+    ).encode()
+
+
+def _ip_field(m: Message, name: str, e: Ev) -> str:
+    """`sending_ip`: Brevo's relay for delivery events, the reader's address for opens."""
     if name in ("request", "delivered", "deferred", "soft_bounce", "hard_bounce"):
-        parts.append(f'"sending_ip": "{m.sending_ip}", ')
-    elif name in ("opened", "unique_opened", "click"):
-        parts.append(f'"sending_ip": "{m.opener_ip}", ')
-    elif name in ("proxy_open", "unique_proxy_open"):
-        parts.append(f'"sending_ip": "{PROXY_IPS[e.ms % len(PROXY_IPS)]}", ')
-    parts.append(f'"ts_event": {ts}, "ts": {ts}, ')
+        return f'"sending_ip": "{m.sending_ip}", '
+    if name in ("opened", "unique_opened", "click"):
+        return f'"sending_ip": "{m.opener_ip}", '
+    if name in ("proxy_open", "unique_proxy_open"):
+        return f'"sending_ip": "{PROXY_IPS[e.ms % len(PROXY_IPS)]}", '
+    return ""
+
+
+def _reason_field(name: str, e: Ev) -> str:
     if name in ("request", "delivered"):
-        parts.append('"reason": "sent", ')
-    elif name == "blocked":
-        parts.append(f'"reason": "{_BLOCK_REASONS[e.status]}", ')
-    elif name in ("deferred", "soft_bounce", "hard_bounce"):
-        parts.append(f'"reason": {_q(e.reason)}, ')
-    elif name == "click":
-        parts.append(f'"link": {_q(e.reason)}, ')
-    elif name in ("opened", "unique_opened"):
-        parts.append('"link": "", ')
-    parts.append(f'"ts_epoch": {e.ms}}}\n')
-    return "".join(parts).encode("utf-8")
+        return '"reason": "sent", '
+    if name == "blocked":
+        return f'"reason": "{_BLOCK_REASONS[e.status]}", '
+    if name in ("deferred", "soft_bounce", "hard_bounce"):
+        return f'"reason": {_q(e.reason)}, '
+    if name == "click":
+        return f'"link": {_q(e.reason)}, '
+    if name in ("opened", "unique_opened"):
+        return '"link": "", '
+    return ""
 
 
 class CsvExport:

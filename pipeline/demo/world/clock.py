@@ -65,12 +65,16 @@ def _local_day(day_number: int, pattern: str) -> str:
     return time.strftime(pattern, time.gmtime(day_number * DAY))
 
 
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # a lookup is faster than formatting
+
+
 def local_stamp(t: int, day_pattern: str = "%Y-%m-%d", sep: str = " ") -> str:
     """Paris wall-clock `<day><sep>HH:MM:SS` (fast path for event times)."""
-    local = t + paris_offset(t)
-    day, seconds = divmod(local, DAY)
+    day, seconds = divmod(t + paris_offset(t), DAY)
     hours, rest = divmod(seconds, 3600)
-    return f"{_local_day(day, day_pattern)}{sep}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    minutes, secs = divmod(rest, 60)
+    two = _TWO_DIGITS
+    return f"{_local_day(day, day_pattern)}{sep}{two[hours]}:{two[minutes]}:{two[secs]}"
 
 
 def iso_local(t: int) -> str:
