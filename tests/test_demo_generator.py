@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import tracemalloc
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.demo import DemoResult, generate_demo
+from pipeline.demo.files import outputs, spool
 from pipeline.demo.files.sendgrid import CSV_COLUMNS
 from pipeline.demo.files.sendlog import FIELDS
 from pipeline.demo.world.clock import paris_offset
@@ -340,3 +342,59 @@ def test_a_new_run_replaces_the_files_of_an_earlier_one(tmp_path):
     result = generate_demo(tmp_path / "in", tmp_path / "att", emails=300, today=TODAY)
     on_disk = {p for p in (tmp_path / "in").rglob("*") if p.is_file()}
     assert on_disk == set(result.files) | {tmp_path / "in" / "sendlog" / "notes.txt"}
+
+
+def test_a_month_too_large_for_one_file_comes_in_parts_of_consecutive_times(tmp_path, monkeypatch):
+    whole = generate_demo(tmp_path / "whole", tmp_path / "att", emails=1500, today=TODAY)
+    monkeypatch.setattr(outputs, "SENDLOG_PART_RECORDS", 40)
+    monkeypatch.setattr(outputs, "EVENT_PART_RECORDS", 150)
+    split = generate_demo(tmp_path / "split", tmp_path / "att2", emails=1500, today=TODAY)
+    assert split.emails == whole.emails and split.provider_events == whole.provider_events
+    assert len(split.files) > 2 * len(whole.files)
+    split_names = [f.name for f in split.files]
+    for original in whole.files:
+        stem, suffix = original.stem, original.suffix
+        count = sum(name.startswith(f"{stem}-part") for name in split_names)
+        names = [f"{stem}-part{n}{suffix}" for n in range(1, count + 1)] or [original.name]
+        at = split_names.index(names[0])
+        assert split_names[at : at + len(names)] == names  # listed in order, nothing between
+        parts = split.files[at : at + len(names)]
+        assert _records(original) == [r for part in parts for r in _records(part)], original.name
+        header = original.read_bytes()[: len(_first_line(original))] if suffix == ".csv" else b""
+        assert all(p.read_bytes().startswith(header) for p in parts)
+        if original.parent.name == "sendgrid" and suffix == ".jsonl":
+            assert all(len(batch) <= 100 for p in parts for batch in map(json.loads, _lines(p)))
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+def _first_line(path: Path) -> bytes:
+    return _lines(path)[0]
+
+
+def _records(path: Path) -> list[object]:
+    """A file's records without its header: rows, webhook lines, or SendGrid's events."""
+    if path.suffix == ".csv":
+        return _send_rows(path) if path.parent.name == "sendlog" else _csv(path)
+    if path.parent.name == "sendgrid":
+        return [event for line in _lines(path) for event in json.loads(line)]
+    return _lines(path)
+
+
+def test_memory_does_not_grow_with_the_number_of_mails(tmp_path, monkeypatch):
+    """Four times the mails must not hold four times the objects: what a run keeps per mail is
+    its world (people, sessions: tens of bytes a mail), never the mails' records (~3.7 KB)."""
+    monkeypatch.setattr(spool, "BUFFER_BYTES", 1 << 14)  # open files' buffers would drown it
+
+    def peak(emails: int) -> int:
+        tracemalloc.start()
+        try:
+            generate_demo(tmp_path / str(emails), tmp_path / "att", emails=emails, today=TODAY)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(1000), peak(4000)
+    assert large - small < 3000 * 500, f"{(large - small) / 3000:.0f} bytes more per mail"

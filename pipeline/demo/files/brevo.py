@@ -13,6 +13,8 @@ import io
 import json
 import time
 import zlib
+from functools import lru_cache
+from json.encoder import encode_basestring
 
 from pipeline.demo.world import catalog
 from pipeline.demo.world.clock import local_stamp
@@ -83,16 +85,20 @@ class Message:
 
     def __init__(self, email: str, mid: str, subject: str, tag: str, sender: str) -> None:
         self.email, self.mid, self.subject, self.tag, self.sender = email, mid, subject, tag, sender
-        tags = _json([tag])
         self.head = f'{{"id": {ACCOUNT_ID}, "email": {_q(email)}, "message-id": {_q(mid)}, '
-        self.tags = f'"tags": {tags}, "tag": {_q(tags)}, '
+        self.tags = _tags_json(tag)
         self.subject_json = _q(subject)
         self.sending_ip = SENDING_IPS[zlib.crc32(mid.encode()) % len(SENDING_IPS)]
         self.opener_ip = OPENER_IPS[zlib.crc32(email.encode()) % len(OPENER_IPS)]
 
 
-def _q(text: str) -> str:
-    return _json(text)
+_q = encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
+
+
+@lru_cache(maxsize=64)
+def _tags_json(tag: str) -> str:
+    tags = _json([tag])
+    return f'"tags": {tags}, "tag": {_q(tags)}, '
 
 
 def webhook_events(evs: list[Ev]) -> list[tuple[str, Ev]]:
@@ -120,31 +126,36 @@ def webhook_events(evs: list[Ev]) -> list[tuple[str, Ev]]:
 def json_line(m: Message, name: str, e: Ev) -> bytes:
     """One webhook payload, key order as in the live captures, as a JSON line."""
     ts = e.ms // 1000
-    parts = [
-        m.head,
-        f'"date": "{local_stamp(ts)}", ',
-        m.tags,
-        f'"event": "{name}", "subject": {m.subject_json}, ',
-    ]
+    return (
+        f'{m.head}"date": "{local_stamp(ts)}", {m.tags}"event": "{name}", '
+        f'"subject": {m.subject_json}, {_ip_field(m, name, e)}"ts_event": {ts}, "ts": {ts}, '
+        f'{_reason_field(name, e)}"ts_epoch": {e.ms}}}\n'
+    ).encode()
+
+
+def _ip_field(m: Message, name: str, e: Ev) -> str:
+    """`sending_ip`: Brevo's relay for delivery events, the reader's address for opens."""
     if name in ("request", "delivered", "deferred", "soft_bounce", "hard_bounce"):
-        parts.append(f'"sending_ip": "{m.sending_ip}", ')
-    elif name in ("opened", "unique_opened", "click"):
-        parts.append(f'"sending_ip": "{m.opener_ip}", ')
-    elif name in ("proxy_open", "unique_proxy_open"):
-        parts.append(f'"sending_ip": "{PROXY_IPS[e.ms % len(PROXY_IPS)]}", ')
-    parts.append(f'"ts_event": {ts}, "ts": {ts}, ')
+        return f'"sending_ip": "{m.sending_ip}", '
+    if name in ("opened", "unique_opened", "click"):
+        return f'"sending_ip": "{m.opener_ip}", '
+    if name in ("proxy_open", "unique_proxy_open"):
+        return f'"sending_ip": "{PROXY_IPS[e.ms % len(PROXY_IPS)]}", '
+    return ""
+
+
+def _reason_field(name: str, e: Ev) -> str:
     if name in ("request", "delivered"):
-        parts.append('"reason": "sent", ')
-    elif name == "blocked":
-        parts.append(f'"reason": "{_BLOCK_REASONS[e.status]}", ')
-    elif name in ("deferred", "soft_bounce", "hard_bounce"):
-        parts.append(f'"reason": {_q(e.reason)}, ')
-    elif name == "click":
-        parts.append(f'"link": {_q(e.reason)}, ')
-    elif name in ("opened", "unique_opened"):
-        parts.append('"link": "", ')
-    parts.append(f'"ts_epoch": {e.ms}}}\n')
-    return "".join(parts).encode("utf-8")
+        return '"reason": "sent", '
+    if name == "blocked":
+        return f'"reason": "{_BLOCK_REASONS[e.status]}", '
+    if name in ("deferred", "soft_bounce", "hard_bounce"):
+        return f'"reason": {_q(e.reason)}, '
+    if name == "click":
+        return f'"link": {_q(e.reason)}, '
+    if name in ("opened", "unique_opened"):
+        return '"link": "", '
+    return ""
 
 
 class CsvExport:

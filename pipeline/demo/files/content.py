@@ -12,6 +12,7 @@ from datetime import date
 from functools import partial
 from html import escape as _html_escape
 from html import unescape
+from typing import NamedTuple
 
 from pipeline.demo.world import catalog
 
@@ -67,10 +68,10 @@ class About:
         return french_span(self.start, self.end) if self.start and self.end else ""
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(NamedTuple):
     """A mail's words. Bodies are tuples of segments to concatenate: the long ones are shared by
-    every mail of the same kind in a thread, so encoders can cache their escaped bytes."""
+    every mail of the same kind in a thread, so encoders can cache their escaped bytes. (A
+    tuple: one is made per mail, and it is cheaper to make than a frozen dataclass.)"""
 
     subject: str
     html: tuple[str, ...]

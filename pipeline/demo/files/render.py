@@ -8,7 +8,6 @@ on. Decides nothing about stories or sizes: that is `world`'s job.
 from __future__ import annotations
 
 import random
-import uuid
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -44,6 +43,7 @@ class Renderer:
         self.stories: Counter[str] = Counter()
         self.mails = 0
         self.serial = 0
+        self._learners: dict[int, tuple[str, str, str, str]] = {}  # of the thread, by learner
 
     def thread(self, key: int) -> None:
         rng = random.Random(seed_for(self.w.seed, key, RENDER_STREAM))
@@ -59,6 +59,7 @@ class Renderer:
         self.docs.forget_thread()
         self.writer.forget_thread()
         self.encoder.forget_thread()
+        self._learners.clear()
         if plans:
             self.out.seal_before(plans[0].ts * 1000)
 
@@ -88,7 +89,7 @@ class Renderer:
         )
         sender = self._sender(p)
         record = {
-            "send_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "send_id": uuid4(rng.getrandbits(128)),
             "requested_at": p.ts,
             "provider": provider,
             "provider_message_id": mid,
@@ -112,7 +113,8 @@ class Renderer:
         evs, tags = outcomes.decide(
             rng, p.ts, p.email_type, p.kind, rcpt, provider, code, written.link, self.ctx
         )
-        self.stories.update(tags)
+        if tags:
+            self.stories.update(tags)
         self._events(provider, evs, rcpt, mid, written.subject, sender, p.email_type, p.ts)
 
     def _about_fields(self, key: int, about: content.About) -> dict[str, object]:
@@ -153,7 +155,7 @@ class Renderer:
                 if out.is_brevo_csv(e.ms):
                     row = self.brevo_csv.row(bm, name, e)
                     if row:
-                        out.brevo_csv(e.ms, row)
+                        out.brevo(e.ms, row)
                 else:
                     out.brevo(e.ms, brevo.json_line(bm, name, e))
             return
@@ -182,12 +184,15 @@ class Renderer:
         """(address, display name, name to greet, contact id) at the time of the mail."""
         people = self.w.people
         if p.kind == LEARNER:
-            return (
-                people.learner_email(p.ref),
-                people.learner_name(p.ref),
-                people.learner_first(p.ref),
-                f"STG-{p.ref + 1:06d}",
-            )
+            known = self._learners.get(p.ref)
+            if known is None:
+                known = self._learners[p.ref] = (
+                    people.learner_email(p.ref),
+                    people.learner_name(p.ref),
+                    people.learner_first(p.ref),
+                    f"STG-{p.ref + 1:06d}",
+                )
+            return known
         if p.kind == COMPANY:
             c = people.companies[p.ref]
             return f"{c.mailbox}@{c.domain}", c.name, "", f"ENT-{p.ref + 1:05d}"
@@ -224,6 +229,13 @@ class Renderer:
 
     def abandon(self) -> None:
         self.out.discard()
+
+
+def uuid4(bits: int) -> str:
+    """`str(uuid.UUID(int=bits, version=4))`, without building the UUID object."""
+    bits = (bits & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 4 << 76
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _operators(world: World) -> dict[str, str]:

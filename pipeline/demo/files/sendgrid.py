@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import zlib
+from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from pipeline.demo.world import catalog
@@ -118,9 +120,9 @@ class Message:
         self.smtp_id = f"<{xid}@{MTAS[serial % len(MTAS)]}.sendgrid.net>"
         self.bare_drop_id = f"filter{serial % 9000 + 1000:04d}p1las1.{serial % 30000}.{ts:X}5.0"
         self.email_json = _q(email)
-        self.categories = _json(["transactionnel", category])
+        self.categories = _categories_json(category)
         self.agent = HUMAN_AGENTS[serial % len(HUMAN_AGENTS)]
-        self.agent_json = _json(self.agent)
+        self.agent_json = _AGENTS_JSON[serial % len(HUMAN_AGENTS)]
         self._bits = int.from_bytes(base64.urlsafe_b64decode(xid + "=="), "big")
 
     def message_id_for(self, event: str) -> str:
@@ -135,8 +137,13 @@ class Message:
         return base64.urlsafe_b64encode(bits.to_bytes(16, "big")).decode()[:22]
 
 
-def _q(text: str) -> str:
-    return _json(text)
+_q = encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
+_AGENTS_JSON = tuple(_q(agent) for agent in HUMAN_AGENTS)
+
+
+@lru_cache(maxsize=64)
+def _categories_json(category: str) -> str:
+    return _json(["transactionnel", category])
 
 
 class Event(NamedTuple):
@@ -176,8 +183,7 @@ def _detail_json(m: Message, e: Ev) -> str:
     kind = e.kind
     if kind == "delivered":
         return (
-            f', "ip": "{OUTBOUND_IP}", "tls": 1, '
-            f'"response": {_json(_response(m.operator, m, e.ms))}'
+            f', "ip": "{OUTBOUND_IP}", "tls": 1, "response": {_q(_response(m.operator, m, e.ms))}'
         )
     if kind in ("open", "machine_open"):
         if kind == "machine_open":
@@ -194,7 +200,7 @@ def _detail_json(m: Message, e: Ev) -> str:
     if kind == "click":
         return (
             f', "useragent": {m.agent_json}, "ip": "{HUMAN_IPS[e.ms % 3]}", '
-            f'"url": {_json(e.reason)}, "url_offset": {{"index": 0, "type": "html"}}'
+            f'"url": {_q(e.reason)}, "url_offset": {{"index": 0, "type": "html"}}'
         )
     return "".join(f", {_json(k)}: {_json(v)}" for k, v in details(m, e).items())
 

@@ -10,12 +10,16 @@ Encodes one record at a time; knows nothing of how records are made.
 
 from __future__ import annotations
 
+import codecs
 import json
+from collections.abc import Callable
 from datetime import date
+from encodings import cp1252
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
-from pipeline.demo.world.clock import fmt_local, iso_local
+from pipeline.demo.world.clock import iso_local, local_stamp
 
 _json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -74,14 +78,16 @@ class SendLogEncoder:
         return self._csv(fmt, record)
 
     def _json(self, r: dict[str, Any]) -> bytes:
-        small = {k: r[k] for k in FIELDS[:-3]}
-        small["requested_at"] = iso_local(r["requested_at"])
-        small["session_start"] = _iso(r["session_start"])
-        small["session_end"] = _iso(r["session_end"])
-        head = _json(small)[:-1].encode("utf-8")
+        small = _small_fields(r, iso_local(r["requested_at"]), _iso)
+        # what json.dumps writes for this dict of strings and None, at a third of its cost
+        head = ", ".join(
+            key + ("null" if value is None else encode_basestring(value))
+            for key, value in zip(_JSON_KEYS, small, strict=True)
+        )
         return b"".join(
             [
-                head,
+                b"{",
+                head.encode("utf-8"),
                 b', "body_html": "',
                 self._segments("jsonl", r["body_html"]),
                 b'", "body_text": "',
@@ -93,28 +99,10 @@ class SendLogEncoder:
         )
 
     def _csv(self, fmt: str, r: dict[str, Any]) -> bytes:
-        excel = fmt == "excel"
-        when = fmt_local(r["requested_at"], "%d/%m/%Y %H:%M" if excel else "%Y-%m-%d %H:%M:%S")
-        day = _fr if excel else _iso
-        small = [
-            r["send_id"],
-            when,
-            r["provider"],
-            r["provider_message_id"],
-            r["session_id"],
-            r["session_name"],
-            r["session_place"],
-            day(r["session_start"]),
-            day(r["session_end"]),
-            r["opportunity_id"],
-            r["email_type"],
-            r["sender_email"],
-            r["recipient_email"],
-            r["recipient_name"],
-            r["recipient_kind"],
-            r["contact_id"],
-            r["subject"],
-        ]
+        if fmt == "excel":  # Excel shows minutes only, and French dates
+            small = _small_fields(r, local_stamp(r["requested_at"], "%d/%m/%Y")[:-3], _fr)
+        else:
+            small = _small_fields(r, local_stamp(r["requested_at"]), _iso)
         head = _encode(fmt, ";".join(_csv_cell(v) for v in small))
         return b"".join(
             [
@@ -130,16 +118,17 @@ class SendLogEncoder:
         )
 
     def _segments(self, fmt: str, segments: tuple[str, ...]) -> bytes:
-        return b"".join(self._segment(fmt, s) for s in segments)
-
-    def _segment(self, fmt: str, text: str) -> bytes:
-        if len(text) < 200:
-            return _escape(fmt, text)
-        key = (fmt, text)
-        cached = self._cache.get(key)
-        if cached is None:
-            cached = self._cache[key] = _escape(fmt, text)
-        return cached
+        cache, escaped = self._cache, []
+        for text in segments:
+            if len(text) < 64:  # a greeting, an empty button: cheaper escaped than looked up
+                escaped.append(_escape(fmt, text))
+                continue
+            key = (fmt, text)
+            cached = cache.get(key)
+            if cached is None:
+                cached = cache[key] = _escape(fmt, text)
+            escaped.append(cached)
+        return b"".join(escaped)
 
     def _attachments(self, fmt: str, attachments: tuple[Any, ...]) -> bytes:
         key = (fmt, attachments)
@@ -152,16 +141,47 @@ class SendLogEncoder:
         return cached
 
 
+_JSON_KEYS = tuple(f"{encode_basestring(k)}: " for k in FIELDS[:-3])
+
+
+def _small_fields(
+    r: dict[str, Any], requested_at: str, day: Callable[[date | None], str | None]
+) -> list[str | None]:
+    """The fields before the bodies, as text (None when empty)."""
+    return [
+        r["send_id"],
+        requested_at,
+        r["provider"],
+        r["provider_message_id"],
+        r["session_id"],
+        r["session_name"],
+        r["session_place"],
+        day(r["session_start"]),
+        day(r["session_end"]),
+        r["opportunity_id"],
+        r["email_type"],
+        r["sender_email"],
+        r["recipient_email"],
+        r["recipient_name"],
+        r["recipient_kind"],
+        r["contact_id"],
+        r["subject"],
+    ]
+
+
 def _escape(fmt: str, text: str) -> bytes:
     """The inside of a quoted JSON string or CSV cell."""
     if fmt == "jsonl":
-        return _json(text)[1:-1].encode("utf-8")
+        return encode_basestring(text)[1:-1].encode("utf-8")
     return _encode(fmt, text.replace('"', '""'))
 
 
 def _encode(fmt: str, text: str) -> bytes:
-    """Excel writes "ANSI" (Windows-1252): what it cannot represent becomes '?'."""
-    return text.encode("cp1252", errors="replace") if fmt == "excel" else text.encode("utf-8")
+    """Excel writes "ANSI" (Windows-1252): what it cannot represent becomes '?'. (The codec
+    called directly: `str.encode("cp1252")` looks the codec up on every call.)"""
+    if fmt != "excel" or text.isascii():
+        return text.encode("utf-8")
+    return codecs.charmap_encode(text, "replace", cp1252.encoding_table)[0]
 
 
 def _csv_cell(value: str | None) -> str:

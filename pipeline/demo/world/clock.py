@@ -33,8 +33,14 @@ def _summer_time_bounds(year: int) -> tuple[int, int]:
     return start, end
 
 
+# every summer-time start and end from 1971 to 2199, in order: odd positions end a summer
+_TRANSITIONS = [bound for year in range(1971, 2200) for bound in _summer_time_bounds(year)]
+
+
 def paris_offset(t: int) -> int:
     """Seconds east of UTC in Paris at epoch second `t` (3600 or 7200)."""
+    if _TRANSITIONS[0] <= t < _TRANSITIONS[-1]:
+        return 7200 if bisect.bisect_right(_TRANSITIONS, t) & 1 else 3600
     start, end = _summer_time_bounds(time.gmtime(t).tm_year)
     return 7200 if start <= t < end else 3600
 
@@ -59,18 +65,21 @@ def _local_day(day_number: int, pattern: str) -> str:
     return time.strftime(pattern, time.gmtime(day_number * DAY))
 
 
-def local_stamp(t: int, day_pattern: str = "%Y-%m-%d") -> str:
-    """Paris wall-clock `<day> HH:MM:SS` (fast path for event times)."""
-    local = t + paris_offset(t)
-    day, seconds = divmod(local, DAY)
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))  # a lookup is faster than formatting
+
+
+def local_stamp(t: int, day_pattern: str = "%Y-%m-%d", sep: str = " ") -> str:
+    """Paris wall-clock `<day><sep>HH:MM:SS` (fast path for event times)."""
+    day, seconds = divmod(t + paris_offset(t), DAY)
     hours, rest = divmod(seconds, 3600)
-    return f"{_local_day(day, day_pattern)} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    minutes, secs = divmod(rest, 60)
+    two = _TWO_DIGITS
+    return f"{_local_day(day, day_pattern)}{sep}{two[hours]}:{two[minutes]}:{two[secs]}"
 
 
 def iso_local(t: int) -> str:
     """ISO-8601 with the Paris offset: 2025-03-14T09:32:11+01:00."""
-    off = paris_offset(t)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t + off)) + f"+0{off // 3600}:00"
+    return f"{local_stamp(t, sep='T')}+0{paris_offset(t) // 3600}:00"
 
 
 def local_date(t: int) -> date:

@@ -26,8 +26,7 @@ class Ev(NamedTuple):
     extra: str = ""  # bounce classification, or attempt number
 
 
-@dataclass(frozen=True)
-class Rcpt:
+class Rcpt(NamedTuple):  # one per mail: a tuple is cheaper to make than a frozen dataclass
     email: str
     domain: str
     operator: str  # mailbox operator (catalog.MAILBOX_OPERATOR values), "typo" or "dead"
