@@ -95,7 +95,10 @@ def export_bytes(
     grid: GridQuery | None,
     format_key: str,
 ) -> bytes:
-    """The export file's bytes, written to a temporary folder first (streamed from DuckDB)."""
+    """The export file's bytes, written to a temporary folder first (streamed from DuckDB).
+
+    Streamlit serves these very bytes, so the file is in memory once, and the rows never are
+    (tests/test_export_scale.py measures both)."""
     with tempfile.TemporaryDirectory(prefix="mailtrail-export-") as folder:
         path = Path(folder) / export_file_name(mail_filter, format_key)
         with store.cursor(snapshot) as cur:
