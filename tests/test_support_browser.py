@@ -12,7 +12,7 @@ import re
 import urllib.parse
 
 import pytest
-from browser import after_rerun, grid_frame, streamlit_app, wait_until_idle
+from browser import RERUN_TIMEOUT_MS, after_rerun, grid_frame, streamlit_app, wait_until_idle
 from playwright.sync_api import FrameLocator, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -217,7 +217,11 @@ def test_failed_journey_focus_an_address_and_mark_it_handled(
     by_address = tables.nth(1)
     box = by_address.bounding_box()
     # The table draws on a canvas: click the first row's selection cell (header 35 px, rows 35).
-    after_rerun(page, lambda: page.mouse.click(box["x"] + 16, box["y"] + 35 + 17))
+    # Wait on what the run it causes writes (the address in the URL): under load the run-counter
+    # of after_rerun was seen to miss that run although the address had been focused.
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+    expect(page).to_have_url(re.compile(r"[?&]to="), timeout=RERUN_TIMEOUT_MS)
+    wait_until_idle(page)
     assert query(page).get("to") == address
     assert count_line(page) == matching(failures)
     page.get_by_label("Votre nom").fill("Alice Martin")
