@@ -8,7 +8,6 @@ from it with fresh message ids, so that every event in them is new to the store.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import itertools
 import json
@@ -60,7 +59,9 @@ class InputFile:
 
 def describe(path: Path) -> InputFile:
     """What `path` is: CSV or JSON, its encoding, delimiter or JSON layout."""
-    encoding = "utf-8" if _is_utf8(path) else "cp1252"
+    from pipeline.readers.records import file_encoding
+
+    encoding = "utf-8" if file_encoding(path) == "utf-8-sig" else "cp1252"
     size = path.stat().st_size / 1e6
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline()
@@ -124,15 +125,3 @@ def incremental_file(files: list[str], events: int, out: Path, tag: str) -> int:
 def _fresh_id(message_id: object, tag: str, round_: int) -> str:
     inner = str(message_id or "").strip("<>")
     return f"<bench-{tag}-{round_}.{inner}>"
-
-
-def _is_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as handle:
-        try:
-            while chunk := handle.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
