@@ -3,6 +3,7 @@ it was requested, delivered and opened; as XLSX and as a printable, escaped HTML
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import io
@@ -115,6 +116,17 @@ def test_texts_that_could_run_as_formulas_are_inert_in_the_workbook(traps) -> No
     cells = [c for row in book.worksheets[1].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert '\'=HYPERLINK("http://x","y")' in [c.value for c in cells]
+
+
+def test_a_text_shaped_like_rich_text_xml_is_written_as_it_reads(traps) -> None:
+    proof = load_session_proof(traps, "S-EXP-1", "fr", now=NOW)
+    proof.rows.loc[0, "subject"] = "<r>Convocation</r>"  # xlsxwriter would paste it as raw XML
+    proof.rows.loc[1, "subject"] = "<r><t>Facture</t></r>"
+    session = dataclasses.replace(proof.facts, session_name="<r>Excel</r>")
+    book = openpyxl.load_workbook(io.BytesIO(proof_xlsx(dataclasses.replace(proof, facts=session))))
+    values = [c.value for row in book.worksheets[1].iter_rows() for c in row]
+    assert "<r>Convocation</r>" in values and "<r><t>Facture</t></r>" in values
+    assert book.worksheets[0]["A2"].value.startswith("<r>Excel</r>")
 
 
 def test_a_session_without_mails_is_a_clear_error(traps) -> None:

@@ -44,9 +44,9 @@ def _summary_sheet(workbook: Any, proof: SessionProof, formats: dict[str, Any]) 
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 6, 16)
     sheet.write_string(0, 0, neutralise(proof.t("session_proof.title")), formats["title"])
-    sheet.write_string(1, 0, neutralise(proof.title()), formats["bold"])
+    write_text(sheet, 1, 0, neutralise(proof.title()), formats["bold"])
     for i, line in enumerate(proof.header_lines(), start=2):
-        sheet.write_string(i, 0, neutralise(line), formats["muted"])
+        write_text(sheet, i, 0, neutralise(line), formats["muted"])
     row = 6
     columns = ["kind", "people", "mails", "received", "opened_count", "not_received", "in_progress"]
     for c, key in enumerate(columns):
@@ -79,7 +79,18 @@ def _mail_sheet(workbook: Any, proof: SessionProof, formats: dict[str, Any]) -> 
             if isinstance(value, dt.datetime):
                 sheet.write_datetime(r, c, value, formats["date"])
             elif value:
-                sheet.write_string(r, c, neutralise(str(value)))
+                write_text(sheet, r, c, neutralise(str(value)))
+
+
+def write_text(sheet: Any, row: int, col: int, text: str, cell_format: Any = None) -> None:
+    """One text cell, as it reads. xlsxwriter pastes a string shaped like `<r>…</r>` into the
+    workbook as raw rich-text XML (an unreadable file, or another text); written as plain
+    rich-text runs instead (xlsxwriter wants three at least), it is escaped like any other text."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        runs = [text[:1], text[1:2], text[2:]] + ([cell_format] if cell_format else [])
+        sheet.write_rich_string(row, col, *runs)
+    else:
+        sheet.write_string(row, col, text, cell_format)
 
 
 def mail_cells(proof: SessionProof) -> list[list[Any]]:
