@@ -30,7 +30,7 @@ if oldest is None or newest is None:  # both or neither: min and max of the same
     st.stop()
 anchor = anchor_day(today, newest)
 
-selection = selection_bar(view, anchor, cached_query(q.filter_choices)(view.snapshot))
+selection = selection_bar(view, anchor, oldest, cached_query(q.filter_choices)(view.snapshot))
 period, mail_filter = selection.period, selection.mail_filter
 in_period = q.in_period(mail_filter, period)
 current = cached_query(q.counts)(view.snapshot, in_period)

@@ -46,8 +46,13 @@ def test_presets_end_on_the_anchor_day_and_count_their_days() -> None:
     assert preset_period("30d", anchor).days == 30
     assert preset_period("90d", anchor).days == 90
     assert preset_period("year", anchor) == Period(D(2026, 1, 1), anchor)
-    assert preset_period("12m", anchor) == Period(D(2025, 12, 1), anchor)  # whole months
-    assert preset_period("12m", D(2026, 1, 31)) == Period(D(2025, 2, 1), D(2026, 1, 31))
+    # 12 whole months and the current one so far: never the same days as "this year"
+    assert preset_period("12m", anchor) == Period(D(2025, 11, 1), anchor)
+    assert preset_period("12m", D(2026, 1, 31)) == Period(D(2025, 1, 1), D(2026, 1, 31))
+    december = D(2026, 12, 2)
+    assert preset_period("12m", december) != preset_period("year", december)
+    assert preset_period("all", anchor, D(2025, 5, 18)) == Period(D(2025, 5, 18), anchor)
+    assert preset_period("all", anchor) == Period(anchor, anchor)  # no data yet
 
 
 def test_the_previous_period_has_the_same_length_and_ends_the_day_before() -> None:

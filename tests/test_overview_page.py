@@ -109,6 +109,17 @@ def test_the_period_is_said_and_ends_on_the_newest_mail_of_the_demo(demo_env, mo
     assert metric(app, "E-mails") == format_count(found["mails"], "fr")
 
 
+def test_all_data_counts_every_mail_from_the_first_day_of_the_data(demo_env, monkeypatch) -> None:
+    with demo_env.connect() as con:
+        con.execute("SET TimeZone = 'Europe/Paris'")
+        oldest, newest = data_days(con)
+        everything = con.execute("SELECT count(*) FROM email_history").fetchall()[0][0]
+    app = run(monkeypatch, period="all")
+    assert app.selectbox(key="overview::period").value == "all"
+    assert metric(app, "E-mails") == format_count(everything, "fr")
+    assert f"Du {oldest:%d/%m/%Y} au {newest:%d/%m/%Y}" in app.caption[0].value
+
+
 def test_filters_from_the_url_narrow_every_card(demo_env, monkeypatch) -> None:
     app = run(monkeypatch, providers="sendgrid", kinds="learner")
     found = expected(demo_env, MailFilter(providers=("sendgrid",), recipient_kinds=("learner",)))

@@ -16,10 +16,10 @@ from babel.dates import get_month_names
 
 from pipeline.i18n import DEFAULT_LANGUAGE, t
 
-Preset = Literal["7d", "30d", "90d", "12m", "year", "custom"]
+Preset = Literal["7d", "30d", "90d", "12m", "year", "all", "custom"]
 Bucket = Literal["day", "week", "month"]
 
-PRESETS: tuple[Preset, ...] = ("7d", "30d", "90d", "12m", "year", "custom")
+PRESETS: tuple[Preset, ...] = ("7d", "30d", "90d", "12m", "year", "all", "custom")
 DEFAULT_PRESET: Preset = "12m"
 BUCKETS: tuple[Bucket, ...] = ("day", "week", "month")
 
@@ -65,14 +65,19 @@ def anchor_day(today: dt.date, newest_mail_day: dt.date | None) -> dt.date:
     return newest_mail_day
 
 
-def preset_period(preset: Preset, anchor: dt.date) -> Period:
-    """The period a preset means, ending on `anchor`; "custom" starts as the last 30 days."""
+def preset_period(preset: Preset, anchor: dt.date, oldest: dt.date | None = None) -> Period:
+    """The period a preset means, ending on `anchor`; "all" starts on the `oldest` day of the
+    data, "custom" starts as the last 30 days."""
     if preset in _PRESET_DAYS:
         return Period(anchor - dt.timedelta(days=_PRESET_DAYS[preset] - 1), anchor)
-    if preset == "12m":  # the current month and the 11 before it: whole months on a chart
-        return Period(_months_before(anchor.replace(day=1), 11), anchor)
+    if preset == "12m":
+        # The 12 whole months before the current one, and the current month so far: every bar of
+        # a monthly chart but the last is a whole month, and the period is never "this year"'s.
+        return Period(_months_before(anchor.replace(day=1), 12), anchor)
     if preset == "year":
         return Period(dt.date(anchor.year, 1, 1), anchor)
+    if preset == "all":
+        return Period(min(oldest or anchor, anchor), anchor)
     if preset == "custom":
         return preset_period("30d", anchor)
     raise ValueError(f"unknown period preset {preset!r}; expected one of {PRESETS}")

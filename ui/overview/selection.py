@@ -51,7 +51,9 @@ class Selection:
     mail_filter: MailFilter  # without the period; narrow it with in_period()
 
 
-def selection_bar(view: Page, anchor: dt.date, choices: Mapping[str, list[str]]) -> Selection:
+def selection_bar(
+    view: Page, anchor: dt.date, oldest: dt.date, choices: Mapping[str, list[str]]
+) -> Selection:
     """The period picker and the filters, in one row. They start from the URL when it names
     any of them (a shared link), else from this visit's last choice (coming back from Explore),
     else from the defaults; they are written back to the URL and remembered."""
@@ -68,7 +70,7 @@ def selection_bar(view: Page, anchor: dt.date, choices: Mapping[str, list[str]])
                 key=_PERIOD_KEY,
             ),
         )
-    period = preset_period(preset, anchor)
+    period = preset_period(preset, anchor, oldest)
     if preset == "custom":
         with left:
             period = _custom_period(view, start.get("dates") or (period.start, period.end), anchor)
