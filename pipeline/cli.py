@@ -81,7 +81,10 @@ def ingest(db_path: Path | None, mapping: Path | None, paths: tuple[Path, ...]) 
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     default=None,
-    help="Last day of the demo's 18 months (default: today).",
+    help=(
+        "Last day of the demo's 18 months; its data stops at noon, Paris time "
+        "(default: today after noon, else yesterday)."
+    ),
 )
 def demo(db_path: Path | None, emails: int, seed: int, out_dir: Path, today: object | None) -> None:
     """Generate a realistic demo (send logs + Brevo and SendGrid files) and ingest it."""

@@ -18,7 +18,7 @@ from pipeline.demo import DemoResult, generate_demo
 from pipeline.demo.files import outputs, spool
 from pipeline.demo.files.sendgrid import CSV_COLUMNS
 from pipeline.demo.files.sendlog import FIELDS
-from pipeline.demo.world.clock import paris_offset
+from pipeline.demo.world.clock import local_epoch, newest_possible_day, paris_offset
 
 TODAY = date(2026, 3, 18)
 PARIS = ZoneInfo("Europe/Paris")
@@ -302,6 +302,18 @@ def test_same_seed_and_day_give_byte_identical_files_and_another_seed_does_not(t
 def test_paris_offset_agrees_with_the_time_zone_database():
     for t in range(1_700_000_000, 1_790_000_000, 86_399):
         assert paris_offset(t) == datetime.fromtimestamp(t, PARIS).utcoffset().total_seconds()
+
+
+def test_a_demo_built_in_the_morning_ends_the_day_before_so_no_mail_is_in_the_future():
+    paris = ZoneInfo("Europe/Paris")
+    morning = datetime(2026, 12, 2, 5, 30, tzinfo=paris)
+    afternoon = datetime(2026, 12, 2, 12, 0, tzinfo=paris)
+    assert newest_possible_day(int(morning.timestamp())) == date(2026, 12, 1)
+    assert newest_possible_day(int(afternoon.timestamp())) == date(2026, 12, 2)
+    summer_morning = datetime(2026, 7, 1, 11, 59, tzinfo=paris)
+    assert newest_possible_day(int(summer_morning.timestamp())) == date(2026, 6, 30)
+    newest = newest_possible_day(int(datetime.now(paris).timestamp()))
+    assert local_epoch(newest, 12 * 3600) <= datetime.now(paris).timestamp()
 
 
 def test_provider_events_never_precede_their_mail_nor_follow_the_export(

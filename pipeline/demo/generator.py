@@ -8,6 +8,7 @@ pipeline's job.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pipeline.demo.files.outputs import clear_previous_run
 from pipeline.demo.files.render import Renderer
+from pipeline.demo.world.clock import newest_possible_day
 from pipeline.demo.world.world import build_world
 
 PROGRESS_EVERY = 1_000
@@ -57,11 +59,11 @@ def generate_demo(
     """Write 18 months (ending on `today`) of a French training organisation's mail history
     under `out_dir` (sendlog/, brevo/, sendgrid/) and its PDF attachments under
     `attachments_dir`. Files of an earlier run in those folders are replaced; "now" in the data
-    is noon, Paris time, on `today`."""
+    is noon, Paris time, on `today` (by default the newest day whose noon has passed)."""
     if emails < 1:
         raise ValueError("emails must be at least 1")
     out_dir, attachments_dir = Path(out_dir), Path(attachments_dir)
-    world = build_world(seed, today or date.today(), emails)
+    world = build_world(seed, today or newest_possible_day(int(time.time())), emails)
     clear_previous_run(out_dir)
     renderer = Renderer(world, out_dir, attachments_dir)
     reported = 0

@@ -18,6 +18,15 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 NOW_LOCAL_SECONDS = 12 * 3600  # the demo's "now": noon, Paris time, on `today`
 
 
+def newest_possible_day(t: int) -> date:
+    """The last `today` whose "now" (noon, Paris time) is not after epoch second `t`: today in
+    the afternoon, yesterday in the morning. A demo built at 05:30 must not hold mails stamped
+    11:28 that day, shown as sent "0 s ago"."""
+    local = local_struct(t)
+    day = date(local.tm_year, local.tm_mon, local.tm_mday)
+    return day if local_epoch(day, NOW_LOCAL_SECONDS) <= t else day - timedelta(days=1)
+
+
 def _last_sunday(year: int, month: int) -> date:
     nxt = date(year + (month == 12), month % 12 + 1, 1)
     last = nxt - timedelta(days=1)
