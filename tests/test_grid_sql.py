@@ -119,6 +119,16 @@ def test_equals_starts_with_and_ends_with_ignore_case(con):
     assert matching(con, {"recipient": text("endsWith", "@ACME.FR")}) == {"d"}
 
 
+def test_text_filters_ignore_accents_as_well_as_case(con):
+    assert matching(con, {"recipient": text("contains", "elodie")}) == {"b"}
+    assert matching(con, {"recipient": text("startsWith", "ELODIE mar")}) == {"b"}
+    assert matching(con, {"subject": text("equals", "evaluation")}) == {"d"}
+    assert matching(con, {"subject": text("contains", "presentiel")}) == {"a"}
+    assert matching(con, {"subject": text("notContains", "présentiel")}) == {"b", "c", "d"}
+    labelled = with_labels(HISTORY_COLUMNS, {"status": FR_STATUS})
+    assert matching(con, {"status": text("contains", "recu")}, labelled) == {"a"}  # "Reçu…"
+
+
 def test_blank_counts_whitespace_only_cells_and_needs_every_part_of_the_cell_blank(con):
     assert matching(con, {"recipient_name": text("blank")}) == {"c", "d"}
     assert matching(con, {"recipient_name": text("notBlank")}) == {"a", "b"}

@@ -191,8 +191,9 @@ def _condition(column: GridColumn, model: Mapping[str, Any]) -> Fragment:
 
 # --- text -------------------------------------------------------------------------------
 
-_LIKE = "coalesce(lower({e}) LIKE lower(?) ESCAPE '\\', FALSE)"
-_EQUALS = "coalesce(lower({e}) = lower(?), FALSE)"
+# Support types names without accents or capitals: "helene" must find "Hélène".
+_LIKE = "coalesce(strip_accents(lower({e})) LIKE strip_accents(lower(?)) ESCAPE '\\', FALSE)"
+_EQUALS = "coalesce(strip_accents(lower({e})) = strip_accents(lower(?)), FALSE)"
 _BLANK = "({e} IS NULL OR trim({e}) = '')"
 _TEXT_PATTERNS = {
     "contains": "%{}%",
