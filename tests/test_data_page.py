@@ -75,7 +75,7 @@ def test_on_the_demo_the_page_shows_freshness_history_and_refused_records(
     app.run()
     _ok(app)
     newest = as_of.strftime("%d/%m/%Y à %H:%M")
-    assert f"Données les plus récentes : **{newest}**" in _texts(app.markdown)
+    assert f"Données les plus récentes\u00a0: **{newest}**" in _texts(app.markdown)
     assert "**Brevo** ne reçoit plus de données depuis le" in _texts(app.info)
     (freshness,) = (t.value for t in app.table)
     assert list(freshness["Prestataire"]) == ["Brevo", "SendGrid"]
@@ -134,7 +134,7 @@ def test_uploading_a_good_and_a_garbage_file_imports_one_and_refuses_the_other(
     assert (rows["brevo-extra.jsonl"]["Chargés"], rows["brevo-extra.jsonl"]["Refusés"]) == (6, 1)
     assert rows["photo.bin"]["Résultat"] == "⛔ Refusé"
     assert rows["photo.bin"]["Détail"].startswith("Ce n'est pas un fichier texte.")
-    assert "2 fichiers : 1 importé, 0 déjà importé, 1 refusé." in _texts(app.warning)
+    assert "2 fichiers\u00a0: 1 importé, 0 déjà importé, 1 refusé." in _texts(app.warning)
     runs = _frame_with(app, "records_loaded")
     assert list(runs["file_name"][:2]) == ["photo.bin", "brevo-extra.jsonl"]  # the new snapshot
     assert "{not json" in set(_frame_with(app, "raw")["raw"])
@@ -148,7 +148,9 @@ def test_uploading_a_good_and_a_garbage_file_imports_one_and_refuses_the_other(
     _ok(app)
     again = app.table[0].value.iloc[0]
     assert again["Résultat"] == "↺ Déjà importé"
-    assert again["Détail"].startswith("Déjà importé : ce fichier est identique à brevo-extra.jsonl")
+    assert again["Détail"].startswith(
+        "Déjà importé\u00a0: ce fichier est identique à brevo-extra.jsonl"
+    )
 
 
 def test_a_column_mapping_uploaded_with_a_csv_export_reads_it(settings, monkeypatch) -> None:
@@ -164,7 +166,7 @@ def test_a_column_mapping_uploaded_with_a_csv_export_reads_it(settings, monkeypa
     _ok(app)
     row = app.table[0].value.iloc[0]
     assert row["Résultat"] == "✅ Importé"
-    assert row["Format reconnu"] == "Correspondance de colonnes « brevo_fr_log_export »"
+    assert row["Format reconnu"] == "Correspondance de colonnes «\u00a0brevo_fr_log_export\u00a0»"
     (folder,) = (settings.db_path.parent / "inbox" / "uploads").iterdir()
     assert (folder / "mapping" / "brevo_fr_log_export.toml").read_bytes() == mapping
 
@@ -182,7 +184,7 @@ def test_a_mapping_that_cannot_be_used_says_why_imports_nothing_and_can_be_retri
     app.button(key="data_start").click().run()
     assert not app.exception
     (error,) = app.error
-    assert error.value.startswith("Le fichier de correspondance ne peut pas être utilisé : ")
+    assert error.value.startswith("Le fichier de correspondance ne peut pas être utilisé\u00a0: ")
     assert error.value.endswith("Rien n'a été importé.")
     assert not settings.db_path.exists()
     app.file_uploader(key="data_mapping_0").set_value(None).run()  # the files stay: retry
@@ -208,7 +210,7 @@ def test_mails_still_requested_for_hours_link_to_their_detail(
     app = _app(monkeypatch, settings.db_path)
     app.run()
     _ok(app)
-    assert "1 e-mail toujours « Demandé » plus de 4 h" in _texts(app.warning)
+    assert "1 e-mail toujours «\u00a0Demandé\u00a0» plus de 4 h" in _texts(app.warning)
     stuck = _frame_with(app, "hours_waiting")
     assert list(stuck["link"]) == ["explore?mail=WAIT-00000&lang=fr"]
     hours = app.number_input(key="data_stuck_hours")
@@ -216,7 +218,7 @@ def test_mails_still_requested_for_hours_link_to_their_detail(
     app.number_input(key="data_stuck_hours").set_value(1.0).run()
     assert len(_frame_with(app, "hours_waiting")) == 2
     app.number_input(key="data_stuck_hours").set_value(12.0).run()
-    assert "Aucun e-mail n'est resté « Demandé » plus de 12 h." in _texts(app.success)
+    assert "Aucun e-mail n'est resté «\u00a0Demandé\u00a0» plus de 12 h." in _texts(app.success)
 
 
 def test_the_stuck_delay_starts_from_the_mailtrail_stuck_hours_setting(
@@ -273,7 +275,7 @@ def test_an_import_kept_waiting_too_long_by_another_says_so_and_keeps_the_files(
         holder.join()
     assert not app.exception
     (error,) = app.error
-    assert error.value.startswith("Un autre import occupe la base depuis plus de 1 s :")
+    assert error.value.startswith("Un autre import occupe la base depuis plus de 1 s\u00a0:")
     (folder,) = (demo_copy.parent / "inbox" / "uploads").iterdir()
     assert str(folder) in error.value and (folder / "b.jsonl").exists()
 
@@ -354,7 +356,7 @@ def test_the_import_headline_says_each_count_in_its_plural_form() -> None:
         FileReport(path="/in/c.csv", status="refused"),
     ]
     assert summary_headline(reports, "fr") == (
-        "3 fichiers : 2 importés, 0 déjà importé, 1 refusé. 3 e-mails mis à jour."
+        "3 fichiers\u00a0: 2 importés, 0 déjà importé, 1 refusé. 3 e-mails mis à jour."
     )
     assert summary_headline(reports[:1], "en") == (
         "1 file: 1 imported, 0 already imported, 0 refused. 1 mail updated."

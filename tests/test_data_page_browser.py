@@ -111,7 +111,7 @@ def test_uploading_files_shows_progress_a_summary_the_history_and_the_refused_li
     wait_until_idle(page)
     expect(summary_row(page, "brevo-extra.jsonl")).to_contain_text("↺ Déjà importé")
     expect(summary_row(page, "brevo-extra.jsonl")).to_contain_text(
-        re.compile(r"Déjà importé : ce fichier est identique à brevo-extra\.jsonl")
+        re.compile(r"Déjà importé\s: ce fichier est identique à brevo-extra\.jsonl")
     )
 
 

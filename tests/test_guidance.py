@@ -135,15 +135,15 @@ MAIL = {
 
 def test_customer_service_text_has_the_three_facts_and_the_details() -> None:
     text = customer_service_text(MAIL, "fr")
-    assert "Adresse du destinataire : jean.dupont@gmial.com" in text
-    assert "Session : Excel avancé — mars 2026 (identifiant : S-1234)" in text
-    assert "E-mail : Convocation — « Votre convocation »" in text
-    assert "Date d'envoi : 21/01/2026 à 10:22 UTC" in text
-    assert "Identifiant d'envoi : snd-0042" in text
-    assert "Prestataire d'envoi : Brevo" in text
+    assert "Adresse du destinataire\u00a0: jean.dupont@gmial.com" in text
+    assert "Session\u00a0: Excel avancé — mars 2026 (identifiant\u00a0: S-1234)" in text
+    assert "E-mail\u00a0: Convocation — «\u00a0Votre convocation\u00a0»" in text
+    assert "Date d'envoi\u00a0: 21/01/2026 à 10:22 UTC" in text
+    assert "Identifiant d'envoi\u00a0: snd-0042" in text
+    assert "Prestataire d'envoi\u00a0: Brevo" in text
     assert "<202601211022.123@smtp-relay.mailin.fr>" in text
-    assert "Statut : Réception impossible" in text
-    assert "Cause probable : Domaine introuvable" in text
+    assert "Statut\u00a0: Réception impossible" in text
+    assert "Cause probable\u00a0: Domaine introuvable" in text
     assert "gmial.com (retry stopped)" in text  # the reason is kept on one line
 
 
@@ -158,7 +158,7 @@ def test_customer_service_text_in_english() -> None:
 def test_customer_service_text_for_a_mail_from_an_opportunity() -> None:
     mail = {**MAIL, "session_id": None, "session_name": None, "opportunity_id": "OPP-77"}
     text = customer_service_text(mail, "fr")
-    assert "Aucune session : e-mail envoyé depuis l'opportunité OPP-77" in text
+    assert "Aucune session\u00a0: e-mail envoyé depuis l'opportunité OPP-77" in text
 
 
 def test_customer_service_text_says_what_is_missing() -> None:
@@ -174,8 +174,8 @@ def test_customer_service_text_says_what_is_missing() -> None:
         }
     )
     text = customer_service_text(row, "fr")
-    assert "Identifiant d'envoi : non renseigné" in text
-    assert "Date d'envoi : non renseigné" in text
-    assert "E-mail : type_inconnu\n" in text
+    assert "Identifiant d'envoi\u00a0: non renseigné" in text
+    assert "Date d'envoi\u00a0: non renseigné" in text
+    assert "E-mail\u00a0: type_inconnu\n" in text
     assert "Cause probable" not in text
-    assert "Dernier motif indiqué par le prestataire : non renseigné" in text
+    assert "Dernier motif indiqué par le prestataire\u00a0: non renseigné" in text

@@ -123,7 +123,7 @@ def test_recipient_kinds_read_in_french() -> None:
 
 def test_t_formats_parameters() -> None:
     assert t("address.did_you_mean", "fr", suggestion="a@gmail.com") == (
-        "Vouliez-vous dire a@gmail.com ?"
+        "Vouliez-vous dire a@gmail.com\u202f?"
     )
 
 
@@ -246,3 +246,21 @@ def test_french_texts_put_a_space_before_double_punctuation() -> None:
     texts = french_texts(lambda _key, text: "%" not in text)
     found = offenders(texts, lacks_space_before_double_punctuation)
     assert not found, f"no space before : ; ? ! in French:\n{found}"
+
+
+# A plain space lets a line break before ":" (seen in the customer-service text).
+BREAKABLE_SPACE_AT_PUNCTUATION = re.compile(r" [:;?!»]|« ")
+
+
+def test_french_texts_keep_double_punctuation_and_quotes_on_their_word() -> None:
+    texts = french_texts(lambda _key, _text: True)
+    found = offenders(texts, BREAKABLE_SPACE_AT_PUNCTUATION.search)  # type: ignore[arg-type]
+    assert not found, f"a plain space before : ; ? ! » or after « in French:\n{found}"
+    assert t("address.no_at_sign", "fr") == "Il manque le «\u00a0@\u00a0» dans l'adresse e-mail."
+    assert t("overview.previous_empty", "fr").endswith("précédente\u00a0: pas de comparaison.")
+    assert t("address.did_you_mean", "fr", suggestion="x").endswith("x\u202f?")
+
+
+def test_parameters_are_shown_as_they_are_in_french() -> None:
+    # the typography is the template's: a subject or an address keeps its own spaces
+    assert t("customer_service.status", "fr", value="Reçu : oui ?") == "Statut\u00a0: Reçu : oui ?"

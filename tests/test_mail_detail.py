@@ -174,7 +174,7 @@ def test_a_pdf_attachment_can_be_previewed_and_a_missing_file_is_explained(
     toggle = next(t for t in app.toggle if t.key.startswith("mail_detail::attachment::"))
     toggle.set_value(True).run()
     assert not app.exception, [e.value for e in app.exception]
-    assert "Pages : " in texts(app.caption)
+    assert "Pages\u00a0: " in texts(app.caption)
     assert [caption for image in app.image for caption in image.captions] == ["Page 1"]
     monkeypatch.setenv("MAILTRAIL_ATTACHMENTS", str(tmp_path / "empty"))
     (tmp_path / "empty").mkdir()

@@ -209,8 +209,11 @@ def test_every_message_code_has_a_translation_in_each_language(lang: str) -> Non
 WHOLE_FILES = {
     "empty.csv": (b"", "Le fichier est vide."),
     "photo.png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "Ce n'est pas un fichier texte."),
-    "notes.csv": (b"name,comment\nA,B\n", "Format non reconnu : un fichier CSV avec les colonnes"),
-    "other.json": (b'{"hello": 1}\n', "Format non reconnu : du JSON dont le premier"),
+    "notes.csv": (
+        b"name,comment\nA,B\n",
+        "Format non reconnu\u00a0: un fichier CSV avec les colonnes",
+    ),
+    "other.json": (b'{"hello": 1}\n', "Format non reconnu\u00a0: du JSON dont le premier"),
     "header.csv": (
         b"send_id,requested_at,provider,provider_message_id,recipient_email\n",
         "Le fichier n'a qu'une ligne d'en-tête, aucune donnée.",
@@ -230,7 +233,7 @@ def test_every_whole_file_refusal_of_the_pipeline_reads_in_plain_french(write, i
     duplicate = ingest(write("copy.csv", SEND_LOG))[0]
     assert again.status == "completed" and duplicate.status == "duplicate_file"
     assert run_message(duplicate.note, duplicate.message, "fr").startswith(
-        "Déjà importé : ce fichier est identique à sends.csv, importé le "
+        "Déjà importé\u00a0: ce fichier est identique à sends.csv, importé le "
     )
     assert run_message(duplicate.note, duplicate.message, "en").startswith("Already imported")
 
@@ -241,8 +244,8 @@ def test_a_missing_required_column_names_the_format_and_the_columns_in_french(
     report = ingest(write("sends.csv", "send_id,subject\nS-1,Convocation\n"))[0]
     assert report.status == "refused"
     assert run_message(report.note, report.message, "fr") == (
-        "Journal d'envoi (CSV) : colonnes obligatoires absentes : requested_at, provider, "
-        "recipient_email (colonnes trouvées : send_id, subject)."
+        "Journal d'envoi (CSV)\u00a0: colonnes obligatoires absentes\u00a0: requested_at, "
+        "provider, recipient_email (colonnes trouvées\u00a0: send_id, subject)."
     )
     one = ingest(write("one.csv", "send_id,requested_at,provider,subject\nS-1,x,brevo,C\n"))[0]
     assert run_message(one.note, one.message, "en").startswith(
@@ -257,7 +260,7 @@ def test_an_interruption_and_ingest_notes_read_in_french() -> None:
         "before it finished; nothing of it was kept"
     )
     assert run_message(interrupted, interrupted.text, "fr", "Europe/Paris") == (
-        "L'import commencé le 20/11/2026 à 10:00 s'est arrêté avant la fin ; rien n'en a été "
+        "L'import commencé le 20/11/2026 à 10:00 s'est arrêté avant la fin\u202f; rien n'en a été "
         "conservé. Importez ce fichier à nouveau."
     )
     both = notes([message("unknown_events", count=2), message("all_known")])
@@ -271,7 +274,7 @@ def test_an_interruption_and_ingest_notes_read_in_french() -> None:
     )
     one = message("unknown_events", count=1)
     assert run_message(one, one.text, "fr") == (
-        "1 événement au nom inconnu, conservé comme « inconnu »."
+        "1 événement au nom inconnu, conservé comme «\u00a0inconnu\u00a0»."
     )
     many = message("unknown_events", count=3380)
     assert run_message(many, many.text, "fr").startswith("3\u202f380 événements au nom inconnu")
@@ -287,6 +290,6 @@ def test_a_row_of_an_older_store_without_a_code_is_shown_as_written() -> None:
 def test_every_reader_format_and_run_outcome_has_a_label() -> None:
     for spec in READERS:
         assert has_key(f"data.format.{spec.name}"), spec.name
-    assert format_label("mapping:acme", "fr") == "Correspondance de colonnes « acme »"
+    assert format_label("mapping:acme", "fr") == "Correspondance de colonnes «\u00a0acme\u00a0»"
     for status in ("completed", "duplicate_file", "refused", "interrupted"):
         assert run_status(status, "fr") != status

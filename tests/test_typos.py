@@ -166,13 +166,17 @@ def test_typo_pairs_flag_typos_set_based_in_duckdb() -> None:
     [
         ("", "L'adresse e-mail est vide."),
         ("jean dupont@gmail.com", "L'adresse e-mail contient une espace."),
-        ("jean.dupont.gmail.com", "Il manque le « @ » dans l'adresse e-mail."),
-        ("jean@@gmail.com", "L'adresse e-mail contient plusieurs « @ »."),
-        ("jean@gmail", "La partie après « @ » doit contenir un point, par exemple « gmail.com »."),
+        ("jean.dupont.gmail.com", "Il manque le «\u00a0@\u00a0» dans l'adresse e-mail."),
+        ("jean@@gmail.com", "L'adresse e-mail contient plusieurs «\u00a0@\u00a0»."),
+        (
+            "jean@gmail",
+            "La partie après «\u00a0@\u00a0» doit contenir un point, par exemple "
+            "«\u00a0gmail.com\u00a0».",
+        ),
         ("jean..dupont@gmail.com", "L'adresse e-mail contient deux points à la suite."),
-        ("jean@exa_mple.fr", "L'adresse e-mail contient un caractère interdit : '_'."),
+        ("jean@exa_mple.fr", "L'adresse e-mail contient un caractère interdit\u00a0: '_'."),
         (".jean@gmail.com", "Un point est mal placé dans l'adresse e-mail (au début, à la fin ou "
-                            "juste avant « @ »)."),
+                            "juste avant «\u00a0@\u00a0»)."),
         ("jean@test.invalid", "Ce domaine est réservé et ne peut pas recevoir d'e-mails."),
         ("j" * 300 + "@gmail.com", "L'adresse e-mail est trop longue."),
     ],

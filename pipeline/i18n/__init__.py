@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import string
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -207,7 +208,7 @@ def _flatten(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, dict[s
         elif not all(_is_text(v) for v in texts.values()):
             yield prefix, {}, "a text is neither a string nor plural forms with an `other`"
         else:
-            yield prefix, dict(texts), ""
+            yield prefix, {lang: typeset(text, lang) for lang, text in texts.items()}, ""
         return
     for name, child in children.items():
         key = f"{prefix}.{name}" if prefix else name
@@ -215,6 +216,27 @@ def _flatten(node: Mapping[str, Any], prefix: str) -> Iterator[tuple[str, dict[s
             yield from _flatten(child, key)
         else:
             yield key, {}, f"expected a table with {' and '.join(LANGUAGES)} texts"
+
+
+# French puts a no-break space before ":" and inside « », a narrow one before ";", "!" and "?",
+# so a line never starts with the sign. The table is written with plain spaces and set here,
+# on the templates only: parameters (a subject, an address) are shown as they are.
+_FRENCH_SPACES = (
+    (re.compile(r" +([:»])"), "\u00a0\\1"),
+    (re.compile(r" +([;!?])"), "\u202f\\1"),
+    (re.compile(r"« +"), "«\u00a0"),
+)
+
+
+def typeset(text: Text, lang: str) -> Text:
+    """`text` with the typography of `lang` (French spaces); its plural forms each."""
+    if lang != "fr":
+        return text
+    if not isinstance(text, str):
+        return {form: str(typeset(value, lang)) for form, value in text.items()}
+    for pattern, spaced in _FRENCH_SPACES:
+        text = pattern.sub(spaced, text)
+    return text
 
 
 def _is_text(value: object) -> bool:
