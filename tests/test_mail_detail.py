@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipeline.i18n import zone_name
 from pipeline.queries.mail_detail import load_mail, mail_events
 from pipeline.support.guidance import customer_service_text
 from tests.conftest import DemoStore
@@ -79,6 +80,36 @@ def test_a_bounce_keeps_its_codes_in_the_row_and_the_timeline(demo_store: DemoSt
     assert detail.mail["smtp_code"] in set(failing["smtp_code"])
     assert failing["event"].str.contains("Rejet|Refusé|Bloqué", regex=True).any()
     assert frame["source"].str.match(r"^[^/]+:\d+$").all()
+
+
+def test_the_timeline_opens_with_the_platforms_request_and_where_it_was_read(
+    demo_store: DemoStore,
+) -> None:
+    send_id = one(demo_store, "has_send_log AND status = 'delivered'")
+    with demo_store.connect() as con:
+        detail = load_mail(con, send_id)
+        line = con.execute("SELECT source_line FROM sends WHERE send_id = ?", [send_id]).fetchall()[
+            0
+        ][0]
+    assert detail is not None
+    frame = timeline_frame(detail.events, "fr", detail.mail)
+    request = frame.iloc[0]
+    assert request["event"] == "Envoi demandé au prestataire"
+    assert request["provider"] == "Plateforme de formation"
+    assert request["source"].startswith("envois-") and request["source"].endswith(f":{line}")
+    assert len(frame) == len(detail.events) + 1
+    # a mail known only from provider events has no request to show
+    orphan = one(demo_store, "NOT has_send_log")
+    with demo_store.connect() as con:
+        known = load_mail(con, orphan)
+    assert known is not None
+    assert len(timeline_frame(known.events, "fr", known.mail)) == len(known.events)
+
+
+def test_zones_are_named_by_their_city() -> None:
+    assert zone_name("Europe/Paris", "fr") == "Paris"
+    assert zone_name("Indian/Reunion", "fr") == "La Réunion"
+    assert zone_name("Not/AZone", "en") == "Not/AZone"
 
 
 # --- The panel ------------------------------------------------------------------------------------

@@ -292,6 +292,8 @@ def test_support_journey_rendered_mail_pdf_preview_timeline_and_guidance(
     table = page.locator('[data-testid="stTable"]')
     expect(table).to_contain_text(raw_event)
     expect(table).to_contain_text("Rejet définitif")
+    expect(table.locator("tbody tr").first).to_contain_text("Envoi demandé au prestataire")
+    expect(page.get_by_text("heures de Paris", exact=False)).to_be_visible()
 
     page.get_by_role("tab", name="Pour le service client").click()
     expect(page.locator('[data-testid="stCode"]').filter(has_text=address).first).to_be_visible()

@@ -41,6 +41,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import get_timezone_location as _babel_zone_location
 from babel.numbers import format_decimal
 
 LANGUAGES: tuple[str, ...] = ("fr", "en")
@@ -140,6 +141,15 @@ def format_datetime(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
     if isinstance(value, date):
         return _babel_date(value, t("common.date_format", lang), locale=lang)
     return str(value)
+
+
+def zone_name(zone: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A time zone as people name it, its exemplar city: "Paris" for Europe/Paris,
+    "La Réunion" for Indian/Reunion (CLDR, through Babel); the id itself if CLDR has no city."""
+    try:
+        return str(_babel_zone_location(zone, locale=lang, return_city=True))
+    except LookupError:
+        return zone
 
 
 def plural_form(count: float, lang: str = DEFAULT_LANGUAGE) -> str:

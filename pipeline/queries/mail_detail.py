@@ -24,13 +24,14 @@ _MAIL_SQL = (
 # Its content, from the send log: found by its id and request time, both bound as values, so that
 # DuckDB skips every row group of `sends` from other times (no scan of the whole table).
 _CONTENT_SQL = """
-SELECT session_place, session_start, session_end, body_html, body_text,
-       CAST(attachments AS VARCHAR) AS attachments_json
+SELECT session_place, session_start, session_end, source_file, source_line,
+       body_html, body_text, CAST(attachments AS VARCHAR) AS attachments_json
 FROM sends
 WHERE send_id = ? AND requested_at = ?
 LIMIT 1
 """
-_SEND_COLUMNS = ("session_place", "session_start", "session_end")
+_SEND_COLUMNS = ("session_place", "session_start", "session_end", "send_source_file",
+                 "send_source_line")  # fmt: skip
 
 # The events the store attributed to the mail (email_events' rows of the send_id). They all lie
 # between its first and last event, bounds bound as values so that DuckDB skips the row groups
@@ -77,7 +78,8 @@ def load_mail(con: duckdb.DuckDBPyConnection, send_id: str) -> MailDetail | None
     found = None
     if values["has_send_log"]:
         found = con.execute(_CONTENT_SQL, [send_id, values["requested_at"]]).fetchone()
-    content = dict(zip((*_SEND_COLUMNS, *_CONTENT_COLUMNS), found or (None,) * 6, strict=True))
+    names = (*_SEND_COLUMNS, *_CONTENT_COLUMNS)
+    content = dict(zip(names, found or (None,) * len(names), strict=True))
     values.update({name: content.pop(name) for name in _SEND_COLUMNS})
     return MailDetail(
         mail=values,

@@ -12,6 +12,7 @@ import html
 
 import streamlit as st
 
+from pipeline.i18n import zone_name
 from pipeline.mail.render import RenderedMail, render_mail
 from pipeline.queries.mail_detail import MailDetail, load_mail
 from pipeline.rules.statuses import FAILED_STATUSES
@@ -219,9 +220,14 @@ def _text_tab(view: Page, detail: MailDetail) -> None:
 
 
 def _timeline_tab(view: Page, detail: MailDetail) -> None:
-    if detail.events.empty:
+    if detail.events.empty and not detail.has_send_log:
         st.info(view.t("mail_detail.no_events"))
         return
-    st.caption(view.t("mail_detail.timeline_help", zone=view.settings.timezone))
-    frame = timeline_frame(detail.events, view.lang).rename(columns=timeline_headers(view.lang))
-    st.table(frame, hide_index=True, border="horizontal")
+    zone = zone_name(view.settings.timezone, view.lang)
+    st.caption(view.t("mail_detail.timeline_help", zone=zone))
+    frame = timeline_frame(detail.events, view.lang, detail.mail)
+    st.table(
+        frame.rename(columns=timeline_headers(view.lang)), hide_index=True, border="horizontal"
+    )
+    if detail.events.empty:
+        st.info(view.t("mail_detail.no_events"))

@@ -136,8 +136,12 @@ TIMELINE_COLUMNS = ("time", "provider", "raw_event", "event", "reason", "smtp_co
                     "enhanced_code", "source")  # fmt: skip
 
 
-def timeline_frame(events: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The events as the timeline table shows them, oldest first, every code translated."""
+def timeline_frame(
+    events: pd.DataFrame, lang: str, mail: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
+    """The events as the timeline table shows them, oldest first, every code translated; with
+    the `mail` row, the platform's request opens it (the step support checks first: was the
+    mail asked for at all, and when)."""
     rows = [
         {
             "time": _event_time(e["event_at"], lang),
@@ -151,7 +155,27 @@ def timeline_frame(events: pd.DataFrame, lang: str) -> pd.DataFrame:
         }
         for e in events.to_dict("records")
     ]
-    return pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
+    request = _request_row(mail, lang) if mail is not None else None
+    return pd.DataFrame(([request] if request else []) + rows, columns=list(TIMELINE_COLUMNS))
+
+
+def _request_row(mail: Mapping[str, Any], lang: str) -> dict[str, str] | None:
+    """The send log's request as a timeline row, or None for a mail known only from events."""
+    if not mail.get("has_send_log") or missing(mail.get("requested_at")):
+        return None
+    source = mail.get("send_source_file")
+    return {
+        "time": _event_time(mail["requested_at"], lang),
+        "provider": t("mail_detail.platform", lang),
+        "raw_event": "",
+        "event": t("mail_detail.request_event", lang),
+        "reason": "",
+        "smtp_code": "",
+        "enhanced_code": "",
+        "source": ""
+        if missing(source)
+        else f"{PurePath(str(source)).name}:{mail['send_source_line']}",
+    }
 
 
 def timeline_headers(lang: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from pipeline.errors import ExportError
 from pipeline.filters.mail_filter import file_safe
-from pipeline.i18n import format_datetime, labels, t
+from pipeline.i18n import format_datetime, labels, t, zone_name
 from pipeline.queries.session_proof import SessionFacts, session_facts, session_mails
 from pipeline.rules.statuses import (
     FAILED_STATUSES,
@@ -108,7 +108,7 @@ class SessionProof:
             " · ".join(first),
             self.t("session_proof.mail_span", count=f.mails,
                    first=self.when(f.first_mail_at), last=self.when(f.last_mail_at)),
-            self.t("session_proof.generated", timezone=f.timezone,
+            self.t("session_proof.generated", timezone=zone_name(f.timezone, self.lang),
                    when=self.when(self.generated_at.replace(tzinfo=None))),
         ]  # fmt: skip
 
