@@ -215,8 +215,18 @@ def _mail_filter(values: dict[str, Any]) -> MailFilter:
     default=None,
     help="File to write (default: a name saying what it holds, in the current folder).",
 )
+@click.option(
+    "--labels",
+    "lang",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="csv-excel and xlsx only: headers, codes and yes/no in words of this language, dates "
+    "as its Excel shows them (default: the data contract's column names and codes).",
+)
 @_filter_options
-def export(db_path: Path | None, format_key: str, out: Path | None, **criteria: Any) -> None:
+def export(
+    db_path: Path | None, format_key: str, out: Path | None, lang: str | None, **criteria: Any
+) -> None:
     """Export every mail matching the filters (all of email_history without any)."""
     from pipeline.reports.export import bound_memory, export_file_name, export_mails
 
@@ -226,7 +236,7 @@ def export(db_path: Path | None, format_key: str, out: Path | None, **criteria: 
     started = time.monotonic()
     with _snapshot(settings) as cur:
         bound_memory(cur)
-        result = export_mails(cur, mail_filter, format_key, out)
+        result = export_mails(cur, mail_filter, format_key, out, lang=lang)
     click.echo(
         f"{_counted(result.rows, 'mail')} written to {result.path} ({result.format.key}, "
         f"{result.size_bytes / 1e6:.1f} MB) in {time.monotonic() - started:.1f} s",

@@ -58,13 +58,16 @@ def test_the_incident_month_downloads_as_a_csv_of_the_count_shown_with_accents_i
     mails = slice_of(demo_store, INCIDENT, "send_id, recipient_name")
     assert shown == len(mails)
     path = download(page, "CSV pour Excel", tmp_path)
-    assert path.name == "mailtrail_undeliverable_2026-08-01_2026-08-31.csv"
+    assert path.name == "mailtrail_undeliverable_2026-08-01_2026-08-31_excel.csv"
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     assert len(rows) == shown
-    assert {(r["send_id"], r["recipient_name"] or None) for r in rows} == set(mails)
-    assert any(re.search(r"[éèêàçôÉ]", r["recipient_name"]) for r in rows), "accents survive"
+    # in the page's language: French headers and labels
+    names = {(r["Identifiant d'envoi"], r["Nom du destinataire"] or None) for r in rows}
+    assert names == set(mails)
+    assert {r["Statut"] for r in rows} == {"Réception impossible"}
+    assert any(re.search(r"[éèêàçôÉ]", r["Nom du destinataire"]) for r in rows), "accents survive"
 
 
 def test_the_xlsx_download_opens_in_libreoffice_with_the_rows_shown(
@@ -74,7 +77,7 @@ def test_the_xlsx_download_opens_in_libreoffice_with_the_rows_shown(
     path = download(page, "Excel (XLSX)", tmp_path)
     assert path.suffix == ".xlsx"
     header, *rows = libreoffice_rows(path, tmp_path)
-    ids = {r[header.index("send_id")] for r in rows}
+    ids = {r[header.index("Identifiant d'envoi")] for r in rows}
     assert len(rows) == shown and ids == {m[0] for m in slice_of(demo_store, INCIDENT, "send_id")}
 
 

@@ -225,6 +225,56 @@ def test_xlsx_has_real_local_dates_and_a_bold_frozen_filterable_header(traps, tm
     assert sheet.column_dimensions["O"].width > 40  # the subject is readable
 
 
+def test_a_csv_for_french_excel_in_words_has_french_headers_labels_and_dates(
+    traps, tmp_path: Path
+) -> None:
+    rows = exported(traps, MailFilter(), "csv-excel", tmp_path, lang="fr")
+    assert list(rows[0]) == [
+        "Identifiant d'envoi", "Prestataire d'envoi", "Identifiant du message chez le prestataire",
+        "Demandé le", *list(rows[0])[4:],
+    ]  # fmt: skip
+    assert len(set(rows[0])) == len(COLUMNS)
+    codes = {r["send_id"]: r for r in exported(traps, MailFilter(), "csv-excel", tmp_path)}
+    for row in rows:
+        raw = codes[row["Identifiant d'envoi"]]
+        assert row["Statut"] == {
+            "requested": "Demandé", "sent": "Envoyé", "delivered": "Reçu",
+            "opened": "Reçu et ouvert", "undeliverable": "Réception impossible",
+            "send_error": "Erreur à l'envoi",
+        }[raw["status"]]  # fmt: skip
+        assert row["Signalé comme spam"] in {"oui", "non", ""}
+        assert (
+            row["Signalé comme spam"] == {"true": "oui", "false": "non", "": ""}[raw["complained"]]
+        )
+        assert row["Demandé le"] == raw["requested_at"]  # dd/mm/yyyy, as French Excel reads it
+    days = [
+        dt.datetime.strptime(r["Demandé le"], "%d/%m/%Y %H:%M:%S") for r in rows if r["Demandé le"]
+    ]
+    assert days == sorted(days)  # oldest first, not sorted as dd/mm/yyyy text
+
+
+def test_an_xlsx_in_words_has_labelled_headers_and_values_and_french_dates(
+    traps, tmp_path: Path
+) -> None:
+    path = export_mails(traps, MailFilter(), "xlsx", tmp_path / "fr.xlsx", lang="fr").path
+    sheet = openpyxl.load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["Identifiant d'envoi", "Prestataire d'envoi"]
+    first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert first["Identifiant d'envoi"].value == "T-004"
+    assert first["Demandé le"].value == dt.datetime(2026, 1, 4, 9, 0)
+    assert first["Demandé le"].number_format == "dd/mm/yyyy hh:mm:ss"
+    statuses = {sheet.cell(row=r, column=header.index("Statut") + 1).value for r in range(2, 9)}
+    assert statuses and statuses <= {"Demandé", "Envoyé", "Reçu", "Reçu et ouvert",
+                                     "Réception impossible", "Erreur à l'envoi"}  # fmt: skip
+
+
+def test_only_the_spreadsheet_formats_can_be_labelled(traps, tmp_path: Path) -> None:
+    for format_key in ("csv", "parquet"):
+        with pytest.raises(ExportError, match="keeps the data contract's names and codes"):
+            export_mails(traps, MailFilter(), format_key, tmp_path / "x", lang="fr")
+
+
 def test_parquet_round_trips_every_value_of_the_slice(traps, tmp_path: Path) -> None:
     path = export_mails(traps, MailFilter(), "parquet", tmp_path / "x.parquet").path
     differences = traps.execute(
@@ -242,7 +292,9 @@ def test_file_names_say_what_the_file_holds() -> None:
     march = MailFilter(statuses=("undeliverable",), period_start=dt.date(2026, 3, 1),
                        period_end=dt.date(2026, 3, 31))  # fmt: skip
     assert export_file_name(march, "csv") == "mailtrail_undeliverable_2026-03-01_2026-03-31.csv"
-    assert export_file_name(march, "csv-excel").endswith("_2026-03-31.csv")
+    assert export_file_name(march, "csv-excel") == (
+        "mailtrail_undeliverable_2026-03-01_2026-03-31_excel.csv"
+    )  # the two CSV files of one slice do not overwrite each other
     assert export_file_name(march, "xlsx").endswith(".xlsx")
     assert export_file_name(march, "parquet").endswith(".parquet")
     assert export_file_name(MailFilter(), "csv") == "mailtrail_all.csv"
@@ -270,7 +322,7 @@ def test_an_unwritable_destination_is_a_clear_error(traps, tmp_path, where, prob
 
 
 def test_a_write_that_fails_halfway_leaves_no_file_behind(traps, tmp_path, monkeypatch) -> None:
-    def half_then_disk_full(con, select, params, columns, rows, path: Path) -> None:
+    def half_then_disk_full(con, select, params, columns, rows, path: Path, **_: object) -> None:
         path.write_bytes(b"PK half a workbook")
         raise OSError(28, "No space left on device")
 

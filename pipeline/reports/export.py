@@ -22,8 +22,9 @@ import duckdb
 from pipeline.errors import ExportError
 from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
+from pipeline.i18n import labels, t
 from pipeline.queries.history import mail_condition
-from pipeline.reports.export_xlsx import XLSX_MAX_ROWS, write_mails_xlsx
+from pipeline.reports.export_xlsx import DATE_FORMAT, DATE_FORMATS, XLSX_MAX_ROWS, write_mails_xlsx
 
 ColumnKind = Literal["text", "time", "number", "boolean"]
 
@@ -59,6 +60,17 @@ CONTRACT_COLUMNS: tuple[tuple[str, ColumnKind], ...] = (
     ("bounce_category", "text"),
     ("has_send_log", "boolean"),
 )
+#: Formats people open in a spreadsheet: they may be labelled, with headers and values in words
+#: of the page's language instead of the data contract's names and codes.
+LABELLED_FORMATS: tuple[str, ...] = ("csv-excel", "xlsx")
+#: The label table (pipeline/i18n) of each column that holds a code.
+_CODE_LABELS = {
+    "provider": "provider",
+    "email_type": "mail_type",
+    "recipient_kind": "recipient_kind",
+    "status": "status",
+    "bounce_category": "bounce_category",
+}
 #: Oldest mail first. Qualified, because a bare `requested_at` in ORDER BY would name the select's
 #: output column — in CSV the formatted text, which sorts 01/04/2026 before 02/01/2026.
 EXPORT_ORDER = "mail.requested_at NULLS LAST, mail.send_id"
@@ -125,8 +137,10 @@ class ExportResult:
 
 
 def export_file_name(mail_filter: MailFilter, format_key: str) -> str:
-    """`mailtrail_undeliverable_2026-03-01_2026-03-31.csv`: the file name says what it holds."""
-    return f"mailtrail_{mail_filter.slug()}.{export_format(format_key).extension}"
+    """`mailtrail_undeliverable_2026-03-01_2026-03-31.csv`: the file name says what it holds;
+    the CSV for Excel ends in `_excel.csv`, so that the two CSV files of a slice differ."""
+    flavour = "_excel" if format_key == "csv-excel" else ""
+    return f"mailtrail_{mail_filter.slug()}{flavour}.{export_format(format_key).extension}"
 
 
 def export_format(format_key: str) -> ExportFormat:
@@ -146,14 +160,22 @@ def export_mails(
     out: Path | str,
     *,
     grid: GridQuery | None = None,
+    lang: str | None = None,
 ) -> ExportResult:
     """Write every mail of the slice to `out` in the format `format_key`; return what was written.
 
     `grid` adds the grid's own header filters, so that the file holds what the grid counts.
+    `lang` labels a spreadsheet format (LABELLED_FORMATS): headers, codes and yes/no in that
+    language, dates as its Excel shows them; without it, the data contract's names and codes.
     Raises ExportError when no mail matches, when the slice is too large for the format, or
     when the file cannot be written. Times are in the connection's TimeZone (CSV, XLSX).
     """
     spec = export_format(format_key)
+    if lang is not None and format_key not in LABELLED_FORMATS:
+        raise ExportError(
+            f"only {' and '.join(LABELLED_FORMATS)} exports can be labelled; "
+            f"{format_key} keeps the data contract's names and codes"
+        )
     out = Path(out)
     where, params = mail_condition(mail_filter, grid)
     try:
@@ -169,7 +191,7 @@ def export_mails(
         )
     partial = _partial_path(out)
     try:
-        _write(con, spec.key, where, params, partial, rows)
+        _write(con, spec.key, where, params, partial, rows, lang)
         os.replace(partial, out)
     except (duckdb.Error, OSError) as e:
         raise ExportError(f"cannot write {out}: {e}") from e
@@ -228,22 +250,62 @@ def bound_memory(
     con.execute("SET memory_limit = ?", [limit])
 
 
-def select_sql(format_key: str, where: str) -> str:
-    """The SELECT that produces the export's columns for `format_key` (values still to bind)."""
+def select_sql(format_key: str, where: str, lang: str | None = None) -> str:
+    """The SELECT that produces the export's columns for `format_key` (values still to bind),
+    labelled in `lang` when given (see export_mails)."""
     style = {"csv-excel": _EXCEL_TIME, "csv": _ISO_TIME}.get(format_key)
+    headers = export_headers(format_key, lang)
     columns = []
     for index, (name, kind) in enumerate(CONTRACT_COLUMNS):
         expr = f"mail.{name}"
+        if lang is not None and name in _CODE_LABELS:
+            expr = _labelled(expr, labels(_CODE_LABELS[name], lang))
         if kind == "text" and format_key != "parquet":
             expr = _INERT_SQL.format(c=expr)
         elif kind == "time" and style:
             expr = f"strftime({expr}, '{style}')"
         elif kind == "time" and format_key == "xlsx":
             expr = f"CAST({expr} AS TIMESTAMP)"  # local wall-clock time, as Excel has no zones
-        alias = _BOM + name if format_key == "csv-excel" and index == 0 else name
-        columns.append(f'{expr} AS "{alias}"')
+        elif kind == "boolean" and lang is not None and format_key == "csv-excel":
+            yes, no = _sql_text(t("export.yes", lang)), _sql_text(t("export.no", lang))
+            expr = f"CASE WHEN {expr} THEN {yes} WHEN NOT {expr} THEN {no} END"
+        alias = (
+            _BOM + headers[index] if format_key == "csv-excel" and index == 0 else headers[index]
+        )
+        columns.append(f"{expr} AS {_sql_name(alias)}")
     # `mails`, not email_history: the filter's condition may use its prepared search columns.
     return f"SELECT {', '.join(columns)} FROM mails AS mail WHERE {where} ORDER BY {EXPORT_ORDER}"
+
+
+def export_headers(format_key: str, lang: str | None = None) -> list[str]:
+    """The header row: the contract's column names, or their labels in `lang` for a labelled
+    CSV for Excel (an XLSX sheet keeps the names in its query and writes the labels itself)."""
+    if lang is None or format_key != "csv-excel":
+        return [name for name, _ in CONTRACT_COLUMNS]
+    return column_labels(lang)
+
+
+def column_labels(lang: str) -> list[str]:
+    """Each contract column's header in `lang`, in contract order."""
+    return [t(f"export.column.{name}", lang) for name, _ in CONTRACT_COLUMNS]
+
+
+def _labelled(expr: str, words: dict[str, str]) -> str:
+    """The code in `expr` as its word (`sent` → `Envoyé`); a code without a word stays as is."""
+    whens = " ".join(
+        f"WHEN {_sql_text(code)} THEN {_sql_text(word)}" for code, word in words.items()
+    )
+    return f"CASE {expr} {whens} ELSE {expr} END"
+
+
+def _sql_text(text: str) -> str:
+    """A SQL string literal of our own label text."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_name(name: str) -> str:
+    """A SQL identifier for a column header (labels hold spaces and apostrophes)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def neutralise(text: str) -> str:
@@ -263,10 +325,15 @@ def _write(
     params: list[Any],
     path: Path,
     rows: int,
+    lang: str | None,
 ) -> None:
-    sql = select_sql(format_key, where)
+    sql = select_sql(format_key, where, lang)
     if format_key == "xlsx":
-        write_mails_xlsx(con, sql, params, CONTRACT_COLUMNS, rows, path)
+        headers = column_labels(lang) if lang else None
+        date_format = DATE_FORMATS[lang] if lang else DATE_FORMAT
+        write_mails_xlsx(
+            con, sql, params, CONTRACT_COLUMNS, rows, path, headers=headers, date_format=date_format
+        )
         return
     csv = "FORMAT csv, HEADER, QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', DELIMITER "
     options = {

@@ -29,6 +29,8 @@ from xlsxwriter.utility import xl_col_to_name
 XLSX_MAX_ROWS = 1_048_575  # an Excel sheet holds 1,048,576 rows, one of them the header
 BATCH_ROWS = 10_000
 DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
+#: Dates as each language's Excel users write them (a sheet in codes keeps DATE_FORMAT).
+DATE_FORMATS = {"fr": "dd/mm/yyyy hh:mm:ss", "en": DATE_FORMAT}
 #: Never turn a string into a formula, a number or a hyperlink.
 SAFE_STRINGS = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 HEADER_FORMAT = {"bold": True, "bg_color": "#E8EEF4", "bottom": 1, "text_wrap": False}
@@ -85,20 +87,31 @@ def write_mails_xlsx(
     rows: int,
     path: Path,
     sheet_name: str = "mails",
+    *,
+    headers: Sequence[str] | None = None,
+    date_format: str = DATE_FORMAT,
 ) -> int:
     """Write the rows of `select` (an ordered query whose output `columns` are (name, kind)
     pairs, `rows` of them) to a new workbook at `path`; return how many rows were written.
+    `headers` are the header row's texts (default: the column names).
 
     Times must arrive as local TIMESTAMPs (Excel has no time zones), text already neutralised
     against formulas."""
-    skeleton, date_style = workbook_skeleton(columns, rows, sheet_name)
+    skeleton, date_style = workbook_skeleton(
+        columns, rows, sheet_name, headers=headers, date_format=date_format
+    )
     sql = sheet_rows_sql(select, columns, date_style)
     batches = con.sql(sql, params=list(params)).to_arrow_reader(BATCH_ROWS)
     return _assemble(skeleton, batches, rows, len(columns), path)
 
 
 def workbook_skeleton(
-    columns: Sequence[tuple[str, str]], rows: int, sheet_name: str = "mails"
+    columns: Sequence[tuple[str, str]],
+    rows: int,
+    sheet_name: str = "mails",
+    *,
+    headers: Sequence[str] | None = None,
+    date_format: str = DATE_FORMAT,
 ) -> tuple[bytes, int]:
     """A workbook holding only the header row, sized and filtered for `rows` data rows, and the
     style index of its date cells."""
@@ -106,11 +119,13 @@ def workbook_skeleton(
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, **SAFE_STRINGS})
     sheet = workbook.add_worksheet(sheet_name)
     header = workbook.add_format(HEADER_FORMAT)
-    date = workbook.add_format({"num_format": DATE_FORMAT, "align": "left"})
-    for index, (name, kind) in enumerate(columns):
+    date = workbook.add_format({"num_format": date_format, "align": "left"})
+    texts = headers or [name for name, _ in columns]
+    for index, ((name, kind), text) in enumerate(zip(columns, texts, strict=True)):
         # The time columns carry the date format, so that styles.xml holds it.
-        sheet.set_column(index, index, column_width(name, kind), date if kind == "time" else None)
-        sheet.write_string(0, index, name, header)
+        width = max(column_width(name, kind), min(len(text) + 2, 40))
+        sheet.set_column(index, index, width, date if kind == "time" else None)
+        sheet.write_string(0, index, text, header)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(rows, 1), len(columns) - 1)
     try:

@@ -18,7 +18,13 @@ import streamlit as st
 from pipeline.filters.grid_query import GridQuery
 from pipeline.filters.mail_filter import MailFilter
 from pipeline.i18n.numbers import format_count
-from pipeline.reports.export import FORMATS, export_command, export_file_name, export_mails
+from pipeline.reports.export import (
+    FORMATS,
+    LABELLED_FORMATS,
+    export_command,
+    export_file_name,
+    export_mails,
+)
 from pipeline.reports.export_xlsx import XLSX_MAX_ROWS
 from pipeline.store import SnapshotReader
 from ui.app.db import reader
@@ -53,7 +59,7 @@ def export_buttons(
             )
             st.download_button(
                 view.t(f"explore.export.label.{format_key}"),
-                data=_builder(view.snapshot, mail_filter, grid, format_key),
+                data=_builder(view.snapshot, mail_filter, grid, format_key, view.lang),
                 file_name=export_file_name(mail_filter, format_key),
                 mime=FORMATS[format_key].mime,
                 key=f"{key}::export::{format_key}",
@@ -77,13 +83,16 @@ def _builder(
     mail_filter: MailFilter,
     grid: GridQuery | None,
     format_key: str,
+    lang: str,
 ) -> Callable[[], bytes]:
     """The callable Streamlit runs when the button is clicked (outside the script run: it
-    captures the reader instead of looking it up)."""
+    captures the reader instead of looking it up). The spreadsheet formats come in the page's
+    language; CSV and Parquet, the analysts' formats, in the data contract's names and codes."""
     store = reader()
+    labelled = lang if format_key in LABELLED_FORMATS else None
 
     def build() -> bytes:
-        return export_bytes(store, snapshot, mail_filter, grid, format_key)
+        return export_bytes(store, snapshot, mail_filter, grid, format_key, labelled)
 
     return build
 
@@ -94,13 +103,15 @@ def export_bytes(
     mail_filter: MailFilter,
     grid: GridQuery | None,
     format_key: str,
+    lang: str | None = None,
 ) -> bytes:
-    """The export file's bytes, written to a temporary folder first (streamed from DuckDB).
+    """The export file's bytes, written to a temporary folder first (streamed from DuckDB),
+    labelled in `lang` (see pipeline.reports.export.export_mails).
 
     Streamlit serves these very bytes, so the file is in memory once, and the rows never are
     (tests/test_export_scale.py measures both)."""
     with tempfile.TemporaryDirectory(prefix="mailtrail-export-") as folder:
         path = Path(folder) / export_file_name(mail_filter, format_key)
         with store.cursor(snapshot) as cur:
-            export_mails(cur, mail_filter, format_key, path, grid=grid)
+            export_mails(cur, mail_filter, format_key, path, grid=grid, lang=lang)
         return path.read_bytes()

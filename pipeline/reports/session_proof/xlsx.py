@@ -16,7 +16,7 @@ import xlsxwriter
 
 from pipeline.i18n import labels, t
 from pipeline.reports.export import neutralise
-from pipeline.reports.export_xlsx import DATE_FORMAT, HEADER_FORMAT, SAFE_STRINGS
+from pipeline.reports.export_xlsx import DATE_FORMATS, HEADER_FORMAT, SAFE_STRINGS
 from pipeline.reports.session_proof.model import MAIL_COLUMNS, SessionProof, text_of
 from pipeline.rules.statuses import FAILED_STATUSES, STATUS_KEYS
 
@@ -29,7 +29,7 @@ def proof_xlsx(proof: SessionProof) -> bytes:
     formats = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "header": workbook.add_format(HEADER_FORMAT),
-        "date": workbook.add_format({"num_format": DATE_FORMAT, "align": "left"}),
+        "date": workbook.add_format({"num_format": DATE_FORMATS[proof.lang], "align": "left"}),
         "muted": workbook.add_format({"font_color": "#555555"}),
         "bold": workbook.add_format({"bold": True}),
     }
