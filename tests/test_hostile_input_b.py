@@ -1,0 +1,179 @@
+"""Hostile input, part B (issue 12): encodings decided with evidence, implausible send dates,
+conflicting provider event ids; each bad record refused with its file, line and reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.ingest.files import ingest_paths
+from pipeline.readers.records import file_encoding
+from pipeline.settings import Settings
+from tests.conftest import DATA
+
+SENDLOGS = DATA / "sendlogs"
+SEND_HEADER = "send_id;requested_at;provider;provider_message_id;recipient_email;session_name\n"
+
+
+def _send_line(i: int, session: str, requested: str = "2026-01-05T10:00:00+01:00") -> str:
+    return f"E-{i};{requested};brevo;<e{i}@x>;e{i}@example.fr;{session}\n"
+
+
+def _rejects(db) -> dict[int, tuple[str, str]]:
+    rows = db().execute("SELECT line, reason, reason_code FROM ingest_rejects").fetchall()
+    return {line: (reason, code) for line, reason, code in rows}
+
+
+def _sessions(db) -> set[str]:
+    rows = db().execute("SELECT session_name FROM email_history").fetchall()
+    return {r[0] for r in rows}
+
+
+# --- case 3: one bad byte does not turn a UTF-8 file into Windows-1252 ----------------------
+
+
+def test_a_utf8_csv_with_one_bad_line_refuses_that_line_and_keeps_its_accents(
+    ingest, db, write
+) -> None:
+    good = [_send_line(i, "Réunion d'équipe à Noël").encode() for i in range(1, 6)]
+    bad = _send_line(6, "Réunion").encode("cp1252")  # one line written by another tool
+    content = SEND_HEADER.encode() + b"".join(good[:3] + [bad] + good[3:])
+    (report,) = ingest(write("mixed.csv", content))
+    assert report.status == "completed"
+    assert (report.records_read, report.records_loaded, report.records_rejected) == (6, 5, 1)
+    assert _sessions(db) == {"Réunion d'équipe à Noël"}  # not "RÃ©union"
+    reason, code = _rejects(db)[5]
+    assert code == "not_in_encoding"
+    byte = bad.index(b"\xe9") + 1
+    assert reason == f"not valid UTF-8 (byte {byte} of line 5), unlike the rest of the file"
+    file_path = db().execute("SELECT file_path FROM ingest_rejects").fetchone()[0]
+    assert file_path.endswith("mixed.csv")
+
+
+def test_a_genuine_windows_1252_csv_is_still_read_as_such(ingest, db, write) -> None:
+    lines = [_send_line(i, "Réunion à Noël") for i in range(1, 4)]
+    (report,) = ingest(write("excel.csv", SEND_HEADER + "".join(lines), encoding="cp1252"))
+    assert (report.records_loaded, report.records_rejected) == (3, 0)
+    assert _sessions(db) == {"Réunion à Noël"}
+
+
+def test_a_utf8_line_in_a_windows_1252_file_is_refused_not_garbled(ingest, db, write) -> None:
+    lines = [_send_line(i, "Réunion à Noël").encode("cp1252") for i in range(1, 5)]
+    lines.insert(2, _send_line(9, "Réunion").encode("utf-8"))
+    (report,) = ingest(write("excel.csv", SEND_HEADER.encode() + b"".join(lines)))
+    assert (report.records_loaded, report.records_rejected) == (4, 1)
+    assert _sessions(db) == {"Réunion à Noël"}
+    assert _rejects(db)[4] == (
+        "UTF-8 text at line 4 in a file otherwise in Windows-1252",
+        "utf8_in_cp1252",
+    )
+
+
+def test_the_encoding_decision_names_the_bad_lines_for_a_fast_path(tmp_path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"a;b\n\xc3\xa9;1\n\xe9;2\n\xc3\xa8;3\n")
+    decided = file_encoding(path)
+    assert decided.encoding == "utf-8-sig" and not decided.clean
+    assert list(decided.bad_lines) == [3]
+    path.write_bytes(b"a;b\n\xc3\xa9;1\n")
+    assert file_encoding(path).clean
+
+
+# --- case 4: implausible send-log dates are refused ------------------------------------------
+
+
+def test_implausible_send_log_dates_are_refused_with_the_window(ingest, db, write) -> None:
+    lines = [
+        _send_line(1, "ok"),
+        _send_line(2, "future", "3000-01-05T10:00:00Z"),
+        _send_line(3, "past", "1900-01-05T10:00:00Z"),
+        _send_line(4, "before year 1", "-0001-01-01"),
+        _send_line(5, "ok", "05/01/2026 10:00"),
+    ]
+    (report,) = ingest(write("dates.csv", SEND_HEADER + "".join(lines)))
+    assert report.status == "completed"
+    assert (report.records_read, report.records_loaded, report.records_rejected) == (5, 2, 3)
+    rejects = _rejects(db)
+    assert {line for line, (_, code) in rejects.items() if code == "implausible_requested_at"} == {
+        3,
+        4,
+        5,
+    }
+    assert rejects[3][0].startswith("implausible requested_at '3000-01-05T10:00:00Z' (read as")
+    assert rejects[3][0].endswith("a send request is dated between 2000-01-01 and now")
+    years = db().execute("SELECT DISTINCT year(requested_at) FROM email_history").fetchall()
+    assert years == [(2026,)]
+
+
+def test_the_plausible_window_is_a_setting(settings, write) -> None:
+    old = SEND_HEADER + _send_line(1, "archive", "1998-06-01T10:00:00Z")
+    path = write("old.csv", old)
+    (refused,) = ingest_paths([path], settings)
+    assert refused.records_rejected == 1
+    wider = replace(settings, plausible_since=dt.date(1990, 1, 1))
+    (loaded,) = ingest_paths([write("old2.csv", old.replace("E-1", "E-2"))], wider)
+    assert (loaded.records_loaded, loaded.records_rejected) == (1, 0)
+
+
+def test_the_plausible_window_reads_from_the_environment() -> None:
+    env = {"MAILTRAIL_PLAUSIBLE_SINCE": "1995-03-01", "MAILTRAIL_PLAUSIBLE_DAYS_AHEAD": "7"}
+    settings = Settings.from_env(environ=env)
+    assert (settings.plausible_since, settings.plausible_days_ahead) == (dt.date(1995, 3, 1), 7)
+    with pytest.raises(ConfigError, match="MAILTRAIL_PLAUSIBLE_SINCE"):
+        Settings.from_env(environ={"MAILTRAIL_PLAUSIBLE_SINCE": "hier"})
+
+
+# --- case 5: a provider event id reused with other content is refused, never dropped --------
+
+
+def _sendgrid_bounce(message_id: str, email: str, timestamp: int, reason: str) -> dict:
+    return {
+        "email": email,
+        "timestamp": timestamp,
+        "event": "bounce",
+        "type": "bounce",
+        "reason": reason,
+        "sg_event_id": "Ym91bmNlLXNhbWU",
+        "sg_message_id": f"{message_id}.filterdrecv-1",
+    }
+
+
+FIRST_BOUNCE = _sendgrid_bounce("MsgOne", "a@example.fr", 1767697200, "550 5.1.1 unknown user")
+OTHER_BOUNCE = _sendgrid_bounce("MsgTwo", "b@example.fr", 1767700800, "552 5.2.2 mailbox full")
+
+
+def _jsonl(*docs: dict) -> str:
+    return "".join(json.dumps(doc) + "\n" for doc in docs)
+
+
+def test_a_reused_event_id_with_other_content_in_one_file_is_refused(ingest, db, write) -> None:
+    (report,) = ingest(write("sg.jsonl", _jsonl(FIRST_BOUNCE, OTHER_BOUNCE)))
+    assert (report.records_read, report.records_loaded) == (2, 1)
+    assert (report.records_duplicate, report.records_rejected) == (0, 1)
+    reason, code = _rejects(db)[2]
+    assert code == "event_id_conflict"
+    assert reason.startswith("provider event id 'Ym91bmNlLXNhbWU' is already used at line 1")
+
+
+def test_a_reused_event_id_with_other_content_across_files_names_the_first_file(
+    ingest, db, write
+) -> None:
+    ingest(write("first.jsonl", _jsonl(FIRST_BOUNCE)))
+    (report,) = ingest(write("second.jsonl", _jsonl(OTHER_BOUNCE)))
+    assert (report.records_loaded, report.records_duplicate, report.records_rejected) == (0, 0, 1)
+    reason, code = _rejects(db)[1]
+    assert code == "event_id_conflict_stored"
+    assert "from line 1 of first.jsonl" in reason and "/" not in reason
+    recipients = db().execute("SELECT recipient_email FROM email_events").fetchall()
+    assert recipients == [("a@example.fr",)]
+
+
+def test_the_same_event_id_with_the_same_content_stays_already_known(ingest, write) -> None:
+    ingest(write("first.jsonl", _jsonl(FIRST_BOUNCE)))
+    replay = {**FIRST_BOUNCE, "reason": FIRST_BOUNCE["reason"]}
+    (report,) = ingest(write("again.jsonl", _jsonl(replay, {"extra": 1} | replay)))
+    assert (report.records_loaded, report.records_duplicate, report.records_rejected) == (0, 2, 0)
