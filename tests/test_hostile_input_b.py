@@ -3,17 +3,26 @@ conflicting provider event ids; each bad record refused with its file, line and 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import html
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from playwright.sync_api import expect
 
 from pipeline.errors import ConfigError
 from pipeline.ingest.files import ingest_paths
+from pipeline.mail.render import render_mail, sanitize_fragment
 from pipeline.readers.records import file_encoding
 from pipeline.settings import Settings
+from tests.browser import free_port
 from tests.conftest import DATA
+from ui.mail.frame import framed
 
 SENDLOGS = DATA / "sendlogs"
 SEND_HEADER = "send_id;requested_at;provider;provider_message_id;recipient_email;session_name\n"
@@ -177,3 +186,87 @@ def test_the_same_event_id_with_the_same_content_stays_already_known(ingest, wri
     replay = {**FIRST_BOUNCE, "reason": FIRST_BOUNCE["reason"]}
     (report,) = ingest(write("again.jsonl", _jsonl(replay, {"extra": 1} | replay)))
     assert (report.records_loaded, report.records_duplicate, report.records_rejected) == (0, 2, 0)
+
+
+# --- case 11: no referrer, no CSS fetch, CSS-background trackers recognised -----------------
+
+
+@pytest.mark.parametrize("images", [False, True])
+def test_a_one_pixel_element_with_a_css_background_is_a_tracking_pixel(images: bool) -> None:
+    body = '<div style="width:1px;height:1px;background:url(https://t.test/o.gif?u=42)"></div>'
+    fragment, rewrite = sanitize_fragment(body, load_remote_images=images)
+    assert "t.test" not in fragment
+    assert (rewrite.remote_images, rewrite.tracking_pixels, rewrite.remote_styles) == (1, 1, 0)
+
+
+def test_css_never_fetches_even_with_remote_images_loaded() -> None:
+    body = (
+        '<div style="background-image:url(https://e.test/bg.png);color:red">x</div>'
+        "<style>p{background:url(https://e.test/p.png)}</style><p>y</p>"
+    )
+    rendered = render_mail(body, load_remote_images=True)
+    assert "e.test" not in rendered.document and "color:red" in rendered.document
+    assert rendered.remote_styles == 2
+
+
+def test_a_loaded_image_and_the_mail_document_ask_for_no_referrer() -> None:
+    rendered = render_mail(
+        '<img src="https://e.test/logo.png" width="200">', load_remote_images=True
+    )
+    assert '<meta name="referrer" content="no-referrer">' in rendered.document
+    assert 'referrerpolicy="no-referrer"' in rendered.document
+    wrapper = framed(rendered.document, title="mail")
+    assert "content='no-referrer'" in wrapper and 'referrerpolicy="no-referrer"' in wrapper
+
+
+@contextlib.contextmanager
+def _recording_server() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+    """A server on 127.0.0.1 answering a GIF to every request, recording its path and Referer."""
+    seen: list[tuple[str, str | None]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            seen.append((self.path, self.headers.get("Referer")))
+            self.send_response(200)
+            self.send_header("Content-Type", "image/gif")
+            self.end_headers()
+            self.wfile.write(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _mail_with_css_images(base: str) -> str:
+    return (
+        f'<div style="background:url({base}/bg-inline.png);height:40px">x</div>'
+        f"<style>p{{background-image:url({base}/bg-style.png)}}</style><p>para</p>"
+        f'<div style="width:1px;height:1px;background:url({base}/pixel.gif)"></div>'
+        f'<img src="{base}/logo.gif" width="200" height="50" alt="logo">'
+    )
+
+
+@pytest.mark.browser
+def test_after_load_remote_images_the_browser_sends_no_referrer_and_fetches_no_css(page) -> None:
+    with _recording_server() as (base, seen):
+        document = render_mail(_mail_with_css_images(base), load_remote_images=True).document
+        # The wrapper in an iframe of the dashboard's own page, as Streamlit's st.iframe puts it.
+        wrapper = html.escape(framed(document, title="mail"), quote=True)
+        dashboard = f"<html><body><iframe id='outer' srcdoc='{wrapper}'></iframe></body></html>"
+        page.route(
+            f"{base}/dash", lambda route: route.fulfill(body=dashboard, content_type="text/html")
+        )
+        page.goto(f"{base}/dash")
+        logo = page.frame_locator("#outer").frame_locator("#mail").locator("img")
+        expect(logo).to_have_js_property("complete", True)
+        expect(logo).to_have_js_property("naturalWidth", 1)
+    fetched = {path: referer for path, referer in seen if path != "/favicon.ico"}
+    assert fetched == {"/logo.gif": None}, seen
