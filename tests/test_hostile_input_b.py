@@ -8,20 +8,26 @@ import datetime as dt
 import html
 import http.server
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.testing.v1 import AppTest
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, StoreError
+from pipeline.i18n.messages import message
 from pipeline.ingest.files import ingest_paths
+from pipeline.ingest.messages import run_message, without_server_paths
 from pipeline.mail.render import render_mail, sanitize_fragment
 from pipeline.readers.records import file_encoding
 from pipeline.settings import Settings
-from tests.browser import free_port
+from tests.browser import ROOT, free_port
 from tests.conftest import DATA
+from ui.data.upload import failure_message
+from ui.mail.facts import SUBJECT_SHOWN, shortened
 from ui.mail.frame import framed
 
 SENDLOGS = DATA / "sendlogs"
@@ -270,3 +276,76 @@ def test_after_load_remote_images_the_browser_sends_no_referrer_and_fetches_no_c
         expect(logo).to_have_js_property("naturalWidth", 1)
     fetched = {path: referer for path, referer in seen if path != "/favicon.ico"}
     assert fetched == {"/logo.gif": None}, seen
+
+
+# --- case 12: long subjects, server paths and exception text, Windows-style names ----------
+
+LONG_SUBJECT = ("Convocation " + "très longue " * 833).strip()  # 10,000 characters and more
+WINDOWS_PATH = "..\\..\\etc\\passwd"
+
+
+def _markdown_shown(source: str) -> str:
+    """What st.markdown shows of `source` (its backslash escapes resolved)."""
+    return re.sub(r"\\(.)", r"\1", source)
+
+
+def test_a_long_subject_is_cut_to_a_line_or_two_for_display() -> None:
+    shown = shortened(LONG_SUBJECT)
+    assert len(shown) <= SUBJECT_SHOWN and shown.endswith("…")
+    assert shortened("Votre\nconvocation") == "Votre convocation"
+
+
+def test_the_mail_panel_shows_a_short_heading_the_full_subject_and_the_path_as_written(
+    settings, write, monkeypatch
+) -> None:
+    attachments = json.dumps(
+        [{"filename": "x.pdf", "content_type": "application/pdf", "path": WINDOWS_PATH}]
+    )
+    header = "send_id,requested_at,provider,recipient_email,subject,body_text,attachments\n"
+    row = ["L-1", "2026-01-05T10:00:00Z", "brevo", "a@example.fr", LONG_SUBJECT, "Bonjour"]
+    text = header + ",".join(row) + ',"' + attachments.replace('"', '""') + '"\n'
+    (report,) = ingest_paths([write("long.csv", text)], settings)
+    assert report.records_loaded == 1
+    monkeypatch.setenv("MAILTRAIL_DB", str(settings.db_path))
+    monkeypatch.setenv("MAILTRAIL_ATTACHMENTS", str(settings.attachments_dir))
+    settings.attachments_dir.mkdir(parents=True, exist_ok=True)
+    monkeypatch.chdir(ROOT)
+    app = AppTest.from_file(str(ROOT / "pages/explore.py"), default_timeout=60)
+    app.query_params["mail"] = "L-1"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    heading = next(m.value for m in app.markdown if m.value.startswith("#### "))
+    assert len(_markdown_shown(heading)) <= SUBJECT_SHOWN + len("#### ")
+    expander = next(e for e in app.expander if e.label == "Objet complet")
+    assert expander.text[0].value == LONG_SUBJECT
+    app.tabs[2].run()
+    warning = " ".join(w.value for w in app.warning)
+    assert WINDOWS_PATH in _markdown_shown(warning)
+    assert str(settings.attachments_dir) not in warning
+
+
+def test_an_unexpected_failure_says_it_in_plain_words_with_the_detail_apart(tmp_path) -> None:
+    folder = tmp_path / "inbox" / "uploads" / "2026-12-02_184500"
+    crash = RecursionError(f"maximum recursion depth exceeded reading {tmp_path}/inbox/x.json")
+    error, detail = failure_message(crash, folder, "en", "10 minutes")
+    assert error is not None and detail is not None
+    assert "RecursionError" not in error and str(tmp_path) not in error
+    assert "an unexpected error occurred" in error
+    assert "uploads/2026" in _markdown_shown(error)
+    assert detail == "RecursionError: maximum recursion depth exceeded reading x.json"
+
+
+def test_a_pipeline_failure_names_the_file_not_its_place_on_the_server(tmp_path) -> None:
+    folder = tmp_path / "inbox" / "uploads" / "2026-12-02_184500"
+    crash = StoreError(f"{tmp_path}/inbox/uploads/a.csv: the database refused the ingest: boom")
+    error, detail = failure_message(crash, folder, "fr", "10 minutes")
+    assert error is not None and detail is None
+    assert str(tmp_path) not in error
+    assert "a.csv: the database refused the ingest: boom" in _markdown_shown(error)
+
+
+def test_library_words_in_a_stored_message_lose_their_server_paths() -> None:
+    note = message("bad_parquet", detail="IO Error: File '/srv/mt/inbox/a b/x.parquet' too small")
+    shown = run_message(note, lang="en")
+    assert "/srv" not in shown and "'x.parquet'" in shown
+    assert without_server_paths("C:\\data\\in\\x.csv, see 05/01/2026") == "x.csv, see 05/01/2026"
