@@ -61,7 +61,7 @@ def describe(path: Path) -> InputFile:
     """What `path` is: CSV or JSON, its encoding, delimiter or JSON layout."""
     from pipeline.readers.records import file_encoding
 
-    encoding = "utf-8" if file_encoding(path) == "utf-8-sig" else "cp1252"
+    encoding = "utf-8" if file_encoding(path).encoding == "utf-8-sig" else "cp1252"
     size = path.stat().st_size / 1e6
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline()

@@ -6,6 +6,7 @@ file or opens a database; it only says where things are and how they are interpr
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -46,6 +47,18 @@ SETTINGS: dict[str, Setting] = {
         "page lists it). 4 rather than 2: providers report a queued mail within minutes, but "
         "their files are often imported a few hours apart, and a shorter delay cries wolf.",
     ),
+    "plausible_since": Setting(
+        "MAILTRAIL_PLAUSIBLE_SINCE",
+        "2000-01-01",
+        "Earliest plausible date of a send request or a provider event; earlier ones come from a "
+        "misread date (1900, year 0) and are refused.",
+    ),
+    "plausible_days_ahead": Setting(
+        "MAILTRAIL_PLAUSIBLE_DAYS_AHEAD",
+        "2",
+        "Days after now up to which a send request or provider event is plausible (clocks "
+        "differ a little); later ones (the year 3000) are refused.",
+    ),
 }
 
 
@@ -61,6 +74,8 @@ class Settings:
     language: str = SETTINGS["language"].default
     writer_wait_seconds: float = float(SETTINGS["writer_wait_seconds"].default)
     stuck_hours: float = float(SETTINGS["stuck_hours"].default)
+    plausible_since: dt.date = dt.date.fromisoformat(SETTINGS["plausible_since"].default)
+    plausible_days_ahead: float = float(SETTINGS["plausible_days_ahead"].default)
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +87,11 @@ class Settings:
             raise ConfigError(
                 f"the stuck delay must be a positive number of hours, not {self.stuck_hours!r} "
                 "(MAILTRAIL_STUCK_HOURS)"
+            )
+        if not self.plausible_days_ahead >= 0:
+            raise ConfigError(
+                "the plausible window must end zero or more days ahead, not "
+                f"{self.plausible_days_ahead!r} (MAILTRAIL_PLAUSIBLE_DAYS_AHEAD)"
             )
         if self.language not in ("fr", "en"):
             raise ConfigError(
@@ -105,7 +125,11 @@ class Settings:
 
 
 # Numeric settings, with the unit their error message names.
-_NUMBER_UNITS = {"writer_wait_seconds": "seconds", "stuck_hours": "hours"}
+_NUMBER_UNITS = {
+    "writer_wait_seconds": "seconds",
+    "stuck_hours": "hours",
+    "plausible_days_ahead": "days",
+}
 
 
 def _number(name: str, raw: object) -> float:
@@ -123,4 +147,15 @@ def _convert(name: str, raw: object) -> object:
         return Path(str(raw)) if raw else None
     if name in _NUMBER_UNITS:
         return _number(name, raw)
+    if name == "plausible_since":
+        return _date(name, raw)
     return str(raw)
+
+
+def _date(name: str, raw: object) -> dt.date:
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError as e:
+        raise ConfigError(f"{SETTINGS[name].env} must be a date (YYYY-MM-DD), not {raw!r}") from e

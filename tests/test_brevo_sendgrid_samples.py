@@ -76,11 +76,16 @@ def test_every_brevo_and_sendgrid_sample_has_an_expected_status() -> None:
     assert on_disk == set(EXPECTED_STATUS)
 
 
+# SendGrid's docs give every event the placeholder id "sg_event_id": its second "unsubscribed"
+# event under that id has other content, and is refused as a conflicting replay (issue 12).
+REUSED_EVENT_IDS = {"sendgrid/docs_all_event_types.json": 1}
+
+
 @pytest.mark.parametrize("sample", sorted(EXPECTED_STATUS))
 def test_sample_ingests_alone_with_the_status_the_rules_imply(sample, ingest, db) -> None:
     (report,) = ingest(SAMPLES / sample)
     assert report.status == "completed", report.message
-    assert report.records_rejected == 0
+    assert report.records_rejected == REUSED_EVENT_IDS.get(sample, 0)
     assert report.unknown_events == 0
     rows = db().execute("SELECT status, has_send_log FROM email_history").fetchall()
     assert rows == [(EXPECTED_STATUS[sample], False)]
@@ -142,4 +147,5 @@ def test_sendgrid_blocked_bounce_is_a_refusal_by_the_recipient_side(ingest, db) 
 def test_all_brevo_and_sendgrid_samples_ingest_together_without_fatal_error(ingest) -> None:
     reports = ingest(SAMPLES / "brevo", SAMPLES / "sendgrid", SAMPLES / "csv_exports")
     assert all(r.status == "completed" for r in reports)
-    assert sum(r.records_rejected for r in reports) == 0
+    # The placeholder id above, and anymail's copy of a docs event id with other content.
+    assert sum(r.records_rejected for r in reports) == 2

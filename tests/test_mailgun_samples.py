@@ -143,4 +143,6 @@ def test_all_mailgun_samples_ingest_together_without_fatal_error(ingest) -> None
     assert len(reports) == len(EXPECTED_STATUS)
     assert all(r.status == "completed" for r in reports)
     refused = sum(isinstance(e, Refused) for e in EXPECTED_STATUS.values())
-    assert sum(r.records_rejected > 0 for r in reports) == refused
+    # docs_complained.json has the event id of anymail_complained.json with other content: one
+    # more file with a refusal, a conflicting replay (issue 12).
+    assert sum(r.records_rejected > 0 for r in reports) == refused + 1

@@ -173,6 +173,10 @@ REJECT_RECORDED: Mapping[str, str] = {
     "no_event_name": "no event name",
     "missing_column": "missing {column}",
     "bad_requested_at": "unreadable requested_at {value} (expected ISO-8601 or dd/mm/yyyy hh:mm)",
+    "implausible_requested_at": (
+        "implausible requested_at {value} (read as {read}): a send request is dated between "
+        "{since} and now"
+    ),
     "bad_address": "malformed recipient_email {address}: {problem}",
     "bad_recipient_kind": (
         "unknown recipient_kind {value} (expected learner, client, company or trainer)"
@@ -182,6 +186,10 @@ REJECT_RECORDED: Mapping[str, str] = {
     ),
     "send_id_conflict": "send_id {value} is already used at line {line} of this file with other "
     "content",
+    "event_id_conflict": "provider event id {value} is already used at line {line} of this "
+    "file with other content (message, recipient or time)",
+    "event_id_conflict_stored": "provider event id {value} is already stored, from line {line} "
+    "of {file}, with other content (message, recipient or time)",
     "field_count": "expected {expected} fields as in the header, found {found}",
     "not_an_object": "expected a JSON object, found {found}",
     "bad_json": "invalid JSON at line {line}: {detail}",
@@ -192,6 +200,9 @@ REJECT_RECORDED: Mapping[str, str] = {
     "unclosed": "the JSON array is not closed (truncated file?)",
     "utf8_at": "not valid UTF-8 (byte {byte} of the line)",
     "utf8": "not valid UTF-8 text",
+    "not_in_encoding": "not valid {encoding} (byte {byte} of line {line}), unlike the rest of "
+    "the file",
+    "utf8_in_cp1252": "UTF-8 text at line {line} in a file otherwise in Windows-1252",
 }
 
 REJECT_CODES: frozenset[str] = frozenset(REJECT_RECORDED)

@@ -28,6 +28,7 @@ from pipeline.ingest.runs import (
     record_run,
 )
 from pipeline.ingest.stage import stage_file
+from pipeline.ingest.validate import DateWindow
 from pipeline.readers import READERS, ReaderSpec
 from pipeline.readers.detect import detect_format
 from pipeline.readers.mapped_csv import MappingError, load_mapping
@@ -100,7 +101,8 @@ def ingest_file(
         return _record_duplicate_file(con, path, sha256, size, earlier, started_at)
     try:
         spec = detect_format(path, readers)
-        return _ingest_in_transaction(con, path, spec, sha256, size, started_at)
+        window = DateWindow(writer.settings.plausible_since, writer.settings.plausible_days_ahead)
+        return _ingest_in_transaction(con, path, spec, sha256, size, started_at, window)
     except InputFileError as e:
         return _refuse(con, path, e.message, started_at, sha256=sha256, size=size)
     except duckdb.Error as e:
@@ -115,11 +117,12 @@ def _ingest_in_transaction(
     sha256: str,
     size: int,
     started_at: dt.datetime,
+    window: DateWindow,
 ) -> FileReport:
     con.execute("BEGIN TRANSACTION")
     try:
         run_id = next_run_id(con)
-        staged = stage_file(con, path, spec)
+        staged = stage_file(con, path, spec, window)
         if spec.kind == "events":
             merged = merge_events(con, run_id, str(path))
         else:

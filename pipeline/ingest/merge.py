@@ -1,7 +1,9 @@
 """Merging staged records into the store, and recomputing the mails they touched.
 
 Events already in the store (the same provider event id, or the same content when one side has
-no id) are counted as duplicates and not inserted again. A send log record replaces an earlier
+no id) are counted as duplicates and not inserted again; a provider event id seen again with
+other content (another message, recipient or time) is refused, naming where it was first seen,
+never silently dropped. A send log record replaces an earlier
 one with the same send_id only when its content differs. Then the status rules run on the mails
 whose events or send records changed, and only on those, and their rows in `mail_status` (what
 `email_history` shows) are written anew.
@@ -44,11 +46,13 @@ class Merged:
 def merge_events(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Merged:
     """Insert the staged events the store does not have yet, in time order (so that a mail's
     events sit in few row groups, see queries/mail_detail.py); note their mails as touched."""
+    _reject_conflicting_event_ids(con)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE stage_new AS
         WITH unique_in_file AS (
             SELECT * FROM stage_events
+            WHERE line NOT IN (SELECT line FROM event_conflicts)
             QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY line) = 1
         )
         SELECT u.* FROM unique_in_file AS u
@@ -77,9 +81,48 @@ def merge_events(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Me
     )
     con.execute("CREATE OR REPLACE TEMP TABLE touched_sends (send_id VARCHAR)")
     loaded = _count(con, "SELECT count(*) FROM stage_new")
+    conflicts = _count(con, "SELECT count(*) FROM event_conflicts")
     return Merged(
-        loaded=loaded, duplicates=_count(con, "SELECT count(*) FROM stage_events") - loaded
+        loaded=loaded,
+        duplicates=_count(con, "SELECT count(*) FROM stage_events") - loaded - conflicts,
+        rejected_in_merge=conflicts,
     )
+
+
+def _reject_conflicting_event_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """A provider event id (with its event name) seen again with other content: refused, naming
+    the line of this file or the file (its name only) and line in the store where it was first
+    seen. Same id and same content stays a duplicate."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE event_conflicts AS
+        WITH ranked AS (
+            SELECT line, raw, event_id, content_key, provider_event_id,
+                   first_value(line) OVER w AS first_line,
+                   first_value(content_key) OVER w AS first_key
+            FROM stage_events
+            WHERE provider_event_id IS NOT NULL
+            WINDOW w AS (PARTITION BY event_id ORDER BY line)
+        ),
+        stored AS (
+            SELECT r.line, r.raw, r.provider_event_id,
+                   parse_filename(e.source_file, false, 'both_slash') AS stored_file,
+                   e.source_line AS stored_line
+            FROM ranked AS r JOIN events AS e ON e.event_id = r.event_id
+            WHERE r.line = r.first_line AND e.content_key <> r.content_key
+        )
+        SELECT line, raw, {'code': 'event_id_conflict',
+                           'params': json_object('value', quoted(provider_event_id),
+                                                 'line', first_line)} AS rejection
+        FROM ranked WHERE content_key <> first_key
+        UNION ALL
+        SELECT line, raw, {'code': 'event_id_conflict_stored',
+                           'params': json_object('value', quoted(provider_event_id),
+                                                 'file', stored_file, 'line', stored_line)}
+        FROM stored
+        """
+    )
+    insert_rejects(con, "stage_rejects", "SELECT * FROM event_conflicts")
 
 
 def merge_sends(con: duckdb.DuckDBPyConnection, run_id: int, source: str) -> Merged:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,26 @@ def reject_reason(note: Message | None, text: str | None = None, lang: str = "fr
 
 def _say(note: Message, lang: str, zone: str) -> str:
     convert = _CONVERT.get(note.code, _as_is)
-    return t(translation_key(note.code), lang, **convert(dict(note.params), lang, zone))
+    params = dict(note.params)
+    if isinstance(params.get("detail"), str):  # a library's words may name a server path
+        params["detail"] = without_server_paths(params["detail"])
+    return t(translation_key(note.code), lang, **convert(params, lang, zone))
+
+
+# An absolute path, quoted or not, POSIX (/srv/mailtrail/inbox/x.csv) or Windows (C:\data\x.csv):
+# its last part is the one group that matched. A path inside a word (a URL's path, a date like
+# 05/01/2026) is left alone.
+_SERVER_PATH = re.compile(
+    r"(?<=['\"])/(?:[^'\"/\n]+/)+([^'\"/\n]+)(?=['\"])"  # quoted: may hold spaces
+    r"|(?<![\w.:/])/(?:[^\s/'\"():,;]+/)+([^\s/'\"():,;]+)"
+    r"|(?<![\w])[A-Za-z]:\\(?:[^\s\\'\"]+\\)*([^\s\\'\"]+)"
+)
+
+
+def without_server_paths(text: str) -> str:
+    """`text` with each absolute file path replaced by its file name: what a message shown to the
+    dashboard's users may say of a file on the server."""
+    return _SERVER_PATH.sub(lambda m: next(part for part in m.groups() if part), text)
 
 
 # --- parameters as the translations show them ------------------------------------------------

@@ -23,6 +23,7 @@ from pipeline.errors import InputFileError
 from pipeline.i18n.messages import message
 from pipeline.ingest.validate import (
     REJECTS_COLUMNS,
+    DateWindow,
     insert_rejects,
     validate_events,
     validate_sends,
@@ -43,8 +44,14 @@ class Staged:
     unknown_events: int
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> Staged:
-    """Read → convert → validate one file into the stage_* temp tables."""
+def stage_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    spec: ReaderSpec,
+    window: DateWindow | None = None,
+) -> Staged:
+    """Read → convert → validate one file into the stage_* temp tables; times outside `window`
+    are refused as implausible."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE stage_rejects ({REJECTS_COLUMNS})")
     _load_raw(con, path, spec)
     if spec.prepare is not None:
@@ -55,11 +62,11 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> 
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(columns)} FROM ({stage_sql})"
     )
     if spec.kind == "events":
-        validate_events(con)
+        validate_events(con, window)
         run_sql_file(con, "normalize_events.sql")
         unknown = _count(con, "SELECT count(*) FROM stage_valid WHERE event IS NULL")
     else:
-        validate_sends(con)
+        validate_sends(con, window)
         unknown = 0
     read = _count(con, "SELECT count(*) FROM staged") + _count(
         con, "SELECT count(*) FROM raw_rejects"
@@ -177,6 +184,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
         _append_chunks(con, "raw_csv", [chunk])
     if first:
         raise InputFileError(path, message("header_only"))
+    _refuse_records_not_in_encoding(con)
     insert_rejects(
         con,
         "raw_rejects",
@@ -189,6 +197,21 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
     )
     con.execute(f"DELETE FROM raw_csv WHERE field_count <> {width}")
     _add_missing_columns(con, "raw_csv", spec, header)
+
+
+def _refuse_records_not_in_encoding(con: duckdb.DuckDBPyConnection) -> None:
+    """Records on lines not valid in the file's encoding are refused alone (never garbled)."""
+    insert_rejects(
+        con,
+        "raw_rejects",
+        """
+        SELECT line, raw, {'code': error_code, 'params': CAST(error_params AS JSON)} AS rejection
+        FROM raw_csv WHERE error_code IS NOT NULL
+        """,
+    )
+    con.execute("DELETE FROM raw_csv WHERE error_code IS NOT NULL")
+    con.execute("ALTER TABLE raw_csv DROP COLUMN error_code")
+    con.execute("ALTER TABLE raw_csv DROP COLUMN error_params")
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:

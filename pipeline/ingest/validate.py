@@ -6,7 +6,9 @@ touches the store's own tables.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from dataclasses import dataclass
 
 import duckdb
 
@@ -18,12 +20,27 @@ REJECTS_COLUMNS = (
     "line BIGINT, raw VARCHAR, reason VARCHAR, reason_code VARCHAR, reason_params JSON"
 )
 
-# Events dated outside this window come from a misread time (seconds taken for milliseconds).
-_PLAUSIBLE_FROM = "2000-01-01"
+
+@dataclass(frozen=True)
+class DateWindow:
+    """When a send request or provider event can plausibly have happened (the settings
+    plausible_since and plausible_days_ahead): times outside come from a misread date (seconds
+    taken for milliseconds, 1900 or year 0 for a missing date, the year 3000)."""
+
+    since: dt.date = dt.date(2000, 1, 1)
+    days_ahead: float = 2
+
+    def outside_sql(self, column: str) -> str:
+        """A SQL condition: `column` (TIMESTAMPTZ) lies outside the window."""
+        return (
+            f"({column} < TIMESTAMPTZ '{self.since.isoformat()}' "
+            f"OR {column} > now() + INTERVAL '{float(self.days_ahead) * 86400:.0f} seconds')"
+        )
 
 
-def validate_events(con: duckdb.DuckDBPyConnection) -> None:
+def validate_events(con: duckdb.DuckDBPyConnection, window: DateWindow | None = None) -> None:
     """Split `staged` events into `stage_valid` and refused ones."""
+    window = window or DateWindow()
     implausible = _code(
         "implausible_event_time", "'value', quoted(time_text), 'read', CAST(event_at AS VARCHAR)"
     )
@@ -35,8 +52,7 @@ def validate_events(con: duckdb.DuckDBPyConnection) -> None:
             WHEN time_text IS NULL THEN {_code("no_event_time")}
             WHEN event_at IS NULL
                 THEN {_code("bad_event_time", "'value', quoted(time_text)")}
-            WHEN event_at < TIMESTAMPTZ '{_PLAUSIBLE_FROM}' OR event_at > now() + INTERVAL 2 DAY
-                THEN {implausible}
+            WHEN {window.outside_sql("event_at")} THEN {implausible}
             WHEN raw_event IS NULL OR trim(raw_event) = '' THEN {_code("no_event_name")}
         END AS rejection
         FROM staged
@@ -45,9 +61,15 @@ def validate_events(con: duckdb.DuckDBPyConnection) -> None:
     _split_checked(con)
 
 
-def validate_sends(con: duckdb.DuckDBPyConnection) -> None:
+def validate_sends(con: duckdb.DuckDBPyConnection, window: DateWindow | None = None) -> None:
     """Split `staged` send-log records into `stage_sends` and refused ones."""
+    window = window or DateWindow()
     _register_invalid_addresses(con)
+    implausible = _code(
+        "implausible_requested_at",
+        "'value', quoted(s.requested_text), 'read', CAST(s.requested_at AS VARCHAR), "
+        f"'since', '{window.since.isoformat()}'",
+    )
     bad_address = _code(
         "bad_address",
         "'address', quoted(s.recipient_email), 'problem', bad.problem, "
@@ -61,6 +83,7 @@ def validate_sends(con: duckdb.DuckDBPyConnection) -> None:
             WHEN s.requested_text IS NULL THEN {_missing("requested_at")}
             WHEN s.requested_at IS NULL
                 THEN {_code("bad_requested_at", "'value', quoted(s.requested_text)")}
+            WHEN {window.outside_sql("s.requested_at")} THEN {implausible}
             WHEN s.provider IS NULL THEN {_missing("provider")}
             WHEN s.recipient_email IS NULL THEN {_missing("recipient_email")}
             WHEN bad.problem IS NOT NULL THEN {bad_address}

@@ -4,11 +4,13 @@
 Three passes: nh3 (the ammonia sanitizer) keeps an e-mail-sized allowlist of tags and attributes
 and drops scripts, event handlers, forms, frames, objects and dangerous URL schemes; a rewrite of
 its well-formed output replaces remote images and tracking pixels by a visible placeholder (unless
-`load_remote_images`; what looks like an open tracker — tiny or hidden — stays blocked even
-then), strips remote references from CSS, and turns links into text that shows their target as a
-tooltip; nh3 again, with no `href` allowed at all, so that whatever the rewrite
-emits is still inside the allowlist. The document carries a strict Content-Security-Policy as a
-second line of defence. Viewing a mail this way never fires its open tracker. No Streamlit here.
+`load_remote_images`; what looks like an open tracker — tiny or hidden — stays blocked even then),
+strips every fetch from CSS (a CSS background on a tiny or hidden element counts as a tracking
+pixel), and turns links into text that shows their target as a tooltip; nh3 again, with no `href`
+allowed at all, so that whatever the rewrite emits is still inside the allowlist. The document
+carries a strict Content-Security-Policy as a second line of defence, and no-referrer: a loaded
+image never learns the dashboard's address. Viewing a mail this way never fires its open tracker.
+No Streamlit here.
 """
 
 from __future__ import annotations
@@ -129,9 +131,9 @@ def wrap_document(fragment: str, *, load_remote_images: bool, lang: str) -> str:
     policy = html.escape(content_security_policy(load_remote_images), quote=True)
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{html.escape(lang, quote=True)}"><head><meta charset="utf-8">'
+        f'<html lang="{html.escape(lang, quote=True)}"><head>'
+        '<meta name="referrer" content="no-referrer"><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
-        '<meta name="referrer" content="no-referrer">'
         f"<style>{_FRAME_CSS}</style></head>\n<body>{fragment}</body></html>"
     )
 
@@ -165,7 +167,7 @@ class _Rewrite(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if "style" in values:
-            values["style"] = self._css(values["style"])
+            values["style"] = self._style_attribute(values)
         if tag == "img":
             self._image(values)
             return
@@ -194,8 +196,19 @@ class _Rewrite(HTMLParser):
         self.out.append(html.escape(data, quote=False))
 
     def _css(self, text: str) -> str:
-        cleaned, fetching = scrub_css(text, load_remote_images=self.load_remote_images)
+        cleaned, fetching = scrub_css(text)
         self.remote_styles += fetching
+        return cleaned
+
+    def _style_attribute(self, values: dict[str, str]) -> str:
+        """The element's style without fetches; a fetching style on a tiny or hidden element
+        (a tracker drawn as a CSS background) is counted as a tracking pixel, like an <img>."""
+        cleaned, fetching = scrub_css(values["style"])
+        if fetching and _looks_like_tracker(values):
+            self.remote_images += 1
+            self.tracking_pixels += 1
+        else:
+            self.remote_styles += fetching
         return cleaned
 
     def _image(self, values: dict[str, str]) -> None:
@@ -206,7 +219,7 @@ class _Rewrite(HTMLParser):
         elif scheme in _REMOTE_SCHEMES:
             tracking = _looks_like_tracker(values)
             if self.load_remote_images and not tracking:
-                self.out.append(_start_tag("img", values))
+                self.out.append(_start_tag("img", {**values, "referrerpolicy": "no-referrer"}))
                 return
             self.remote_images += 1
             self.tracking_pixels += tracking
@@ -315,7 +328,9 @@ def _output_policy(load_remote_images: bool) -> Callable[[str, str, str], str | 
                 return value
             return None
         if attribute == "style":
-            return scrub_css(value, load_remote_images=load_remote_images)[0]
+            return scrub_css(value)[0]
+        if attribute == "referrerpolicy":
+            return "no-referrer"
         return value
 
     return policy
@@ -332,7 +347,7 @@ def _reading_cleaner() -> nh3.Cleaner:
 
 @cache
 def _output_cleaner(load_remote_images: bool) -> nh3.Cleaner:
-    attributes = {**_ATTRIBUTES, "a": {"name"}}
+    attributes = {**_ATTRIBUTES, "a": {"name"}, "img": {*_ATTRIBUTES["img"], "referrerpolicy"}}
     return nh3.Cleaner(
         tags=set(TAGS), clean_content_tags=set(CONTENT_TAGS), attributes=attributes,
         attribute_filter=_output_policy(load_remote_images),

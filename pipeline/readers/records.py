@@ -2,7 +2,8 @@
 
 JSON files become (line, raw) records: a JSON Lines file gives one record per line, a single
 document (object or array, pretty-printed or not) one record per top-level element with the line
-it starts on. CSV files become (line, raw, one text column per header name). Decoding problems are
+it starts on. CSV files become (line, raw, field count, one text column per header name), read
+in the encoding pipeline.readers.encoding decides for the file. Decoding problems are
 kept as records with an error (its text, code and JSON parameters: pipeline.i18n.messages), so
 that a bad line is refused alone and the rest still loads.
 Field mapping and validation happen later, in SQL.
@@ -14,8 +15,8 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,6 +25,7 @@ import pyarrow.compute as pc
 
 from pipeline.errors import InputFileError
 from pipeline.i18n.messages import Message, message
+from pipeline.readers.encoding import file_encoding, lines_not_in
 
 CHUNK_RECORDS = 100_000
 # JSON Lines are split by Arrow in blocks of whole lines of about this size.
@@ -37,30 +39,19 @@ Row = tuple[int, str | None, Message | None]  # (line, raw, why it cannot be use
 
 @dataclass(frozen=True)
 class CsvLayout:
-    """What we learnt from a CSV file's first line."""
+    """What we learnt from a CSV file's first line, and its lines not valid in its encoding."""
 
     encoding: str
     delimiter: str
     header: tuple[str, ...]
-
-
-def file_encoding(path: Path) -> str:
-    """'utf-8-sig' when the whole file is UTF-8 (with or without BOM), else 'cp1252'."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    with open(path, "rb") as handle:
-        try:
-            while chunk := handle.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+    bad_lines: Mapping[int, Message] = field(default_factory=dict)
 
 
 def csv_layout(path: Path, delimiter: str | None = None, encoding: str | None = None) -> CsvLayout:
     """Encoding, delimiter (, ; or tab, from the header line) and header names; a delimiter or
     encoding given by the caller (a column mapping) replaces the detected one."""
-    encoding = encoding or file_encoding(path)
+    decided = lines_not_in(path, encoding) if encoding else file_encoding(path)
+    encoding = decided.encoding
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         first = handle.readline()
     if delimiter is None:
@@ -70,23 +61,26 @@ def csv_layout(path: Path, delimiter: str | None = None, encoding: str | None = 
             delimiter = ","
     header = next(csv.reader([first], delimiter=delimiter), [])
     names = tuple(name.strip().strip("\ufeff") for name in header)
-    return CsvLayout(encoding, delimiter, names)
+    return CsvLayout(encoding, delimiter, names, decided.bad_lines)
 
 
 def csv_records(path: Path, layout: CsvLayout) -> Iterator[pa.Table]:
-    """Chunks of (line, raw, field_count, <header columns…>) as text, one row per CSV record."""
+    """Chunks of (line, raw, field_count, error_code, error_params, <header columns…>) as text,
+    one row per CSV record; a record spanning a line not valid in the file's encoding has the
+    error of its first such line (and its text decoded with replacement characters)."""
     columns = _unique_names(layout.header)
     with open(path, encoding=layout.encoding, errors="replace", newline="") as handle:
         lines = _LineRecorder(handle)
         reader = csv.reader(lines, delimiter=layout.delimiter)
         next(reader, None)  # header
         lines.take()
-        batch: list[tuple[int, str, list[str]]] = []
+        batch: list[_CsvRow] = []
         for fields in _csv_rows(reader, path, lines):
-            start_line, raw = lines.take()
+            start_line, end_line = lines.span()
+            _, raw = lines.take()
             if not fields or (len(fields) == 1 and not fields[0].strip()):
                 continue
-            batch.append((start_line, raw, fields))
+            batch.append((start_line, raw, fields, _encoding_error(layout, start_line, end_line)))
             if len(batch) >= CHUNK_RECORDS:
                 yield _csv_table(batch, columns)
                 batch = []
@@ -113,12 +107,28 @@ def json_records(path: Path) -> Iterator[pa.Table]:
         yield from _json_document(path)
 
 
-def _csv_table(batch: list[tuple[int, str, list[str]]], columns: list[str]) -> pa.Table:
+_CsvRow = tuple[int, str, list[str], Message | None]  # (line, raw, fields, encoding error)
+_CSV_OWN_COLUMNS = ("line", "raw", "field_count", "error_code", "error_params")
+
+
+def _encoding_error(layout: CsvLayout, start_line: int, end_line: int) -> Message | None:
+    """Why the record on these physical lines is not valid in the file's encoding, if it is not."""
+    if not layout.bad_lines:
+        return None
+    for number in range(start_line, end_line + 1):
+        if number in layout.bad_lines:
+            return layout.bad_lines[number]
+    return None
+
+
+def _csv_table(batch: list[_CsvRow], columns: list[str]) -> pa.Table:
     width = len(columns)
     data: dict[str, list] = {
         "line": [b[0] for b in batch],
         "raw": [b[1] for b in batch],
         "field_count": [len(b[2]) for b in batch],
+        "error_code": [b[3].code if b[3] else None for b in batch],
+        "error_params": [b[3].params_json() if b[3] else None for b in batch],
     }
     for i, name in enumerate(columns):
         data[name] = [b[2][i] if i < len(b[2]) and i < width else None for b in batch]
@@ -126,6 +136,7 @@ def _csv_table(batch: list[tuple[int, str, list[str]]], columns: list[str]) -> p
         data,
         schema=pa.schema(
             [("line", pa.int64()), ("raw", pa.string()), ("field_count", pa.int32())]
+            + [("error_code", pa.string()), ("error_params", pa.string())]
             + [(name, pa.string()) for name in columns]
         ),
     )
@@ -136,7 +147,7 @@ def _unique_names(header: tuple[str, ...]) -> list[str]:
     names = []
     for i, name in enumerate(header):
         name = name or f"column_{i + 1}"
-        if name in ("line", "raw", "field_count"):
+        if name in _CSV_OWN_COLUMNS:
             name = f"{name}_"
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
@@ -164,6 +175,10 @@ class _LineRecorder:
         self._line += 1
         self._parts.append(text)
         return text
+
+    def span(self) -> tuple[int, int]:
+        """The first and last physical lines of the record being read."""
+        return self._start, self._line
 
     def take(self) -> tuple[int, str]:
         raw = "".join(self._parts).rstrip("\r\n")

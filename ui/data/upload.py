@@ -24,12 +24,18 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from pipeline.errors import PipelineError, StoreBusyError
 from pipeline.i18n import format_datetime, t
 from pipeline.ingest.job import IngestJob
-from pipeline.ingest.messages import format_label, run_message, run_status
+from pipeline.ingest.messages import (
+    format_label,
+    run_message,
+    run_status,
+    without_server_paths,
+)
 from pipeline.ingest.runs import FileReport
 from pipeline.ingest.uploads import new_upload_folder, save_uploads
 from pipeline.readers.mapping_file import MappingError
 from ui.app.shell import Page
 from ui.data.health import format_duration
+from ui.mail.facts import md_escape
 
 _ROUND = "data_upload_round"  # part of the upload widgets' keys: a new round empties them
 _JOB = "data_import_job"
@@ -46,6 +52,7 @@ class ImportResult:
     folder: Path
     reports: tuple[FileReport, ...]
     error: str | None = None  # the whole import failed: said in plain words
+    detail: str | None = None  # for an unexpected failure, its technical words (no server path)
 
 
 @dataclass
@@ -129,7 +136,10 @@ def _follow(view: Page, running: _Running) -> None:
                 view.t("data.upload.publishing", count=job.total)
                 if done == job.total
                 else view.t(
-                    "data.upload.progress", done=done, total=job.total, name=_name(job.done[-1])
+                    "data.upload.progress",
+                    done=done,
+                    total=job.total,
+                    name=md_escape(_name(job.done[-1])),
                 )
             )
             progress.progress(done / job.total, text=text)
@@ -148,20 +158,42 @@ def _follow(view: Page, running: _Running) -> None:
 def _outcome(view: Page, running: _Running) -> ImportResult:
     job = running.job
     now = dt.datetime.now(ZoneInfo(view.settings.timezone))
-    error = None
-    if isinstance(job.error, MappingError):
-        error = view.t("data.upload.bad_mapping", problem=_mapping_problem(job.error))
-    elif isinstance(job.error, StoreBusyError):
-        error = view.t("data.upload.busy", wait=_writer_wait(view), folder=running.folder)
-    elif job.error is not None:
-        problem = job.error if isinstance(job.error, PipelineError) else repr(job.error)
-        error = view.t("data.upload.failed", problem=problem, folder=running.folder)
-    return ImportResult(now, running.folder, job.reports or (), error)
+    error, detail = failure_message(job.error, running.folder, view.lang, _writer_wait(view))
+    return ImportResult(now, running.folder, job.reports or (), error, detail)
+
+
+def failure_message(
+    error: Exception | None, folder: Path, lang: str, wait: str
+) -> tuple[str | None, str | None]:
+    """What to tell the user of a failed import, in plain words and never with a server path or
+    raw exception text, and the technical words of an unexpected failure (for an expander)."""
+    shown = md_escape(upload_folder_name(folder))
+    if error is None:
+        return None, None
+    if isinstance(error, MappingError):
+        return t("data.upload.bad_mapping", lang, problem=_mapping_problem(error)), None
+    if isinstance(error, StoreBusyError):
+        return t("data.upload.busy", lang, wait=wait, folder=shown), None
+    if isinstance(error, PipelineError):
+        problem = md_escape(without_server_paths(str(error)))
+        return t("data.upload.failed", lang, problem=problem, folder=shown), None
+    problem = t("data.upload.unexpected", lang)
+    detail = without_server_paths(f"{type(error).__name__}: {error}")
+    return t("data.upload.failed", lang, problem=problem, folder=shown), detail
+
+
+def upload_folder_name(folder: Path) -> str:
+    """An upload's folder as the user may see it: `uploads/<when>`, from the inbox, not from the
+    server's root."""
+    return f"{folder.parent.name}/{folder.name}"
 
 
 def _summary(view: Page, result: ImportResult) -> None:
     if result.error:
         st.error(result.error)
+        if result.detail:
+            with st.expander(view.t("data.upload.technical")):
+                st.code(result.detail, language=None, wrap_lines=True)
         return
     reports = result.reports
     counts = {status: sum(r.status == status for r in reports) for status in _OUTCOMES}
@@ -170,7 +202,7 @@ def _summary(view: Page, result: ImportResult) -> None:
     (st.warning if counts["refused"] else st.success)(headline)
     st.table(summary_frame(reports, view.lang, view.settings.timezone), hide_index=True)
     rejected = sum(r.records_rejected for r in reports)
-    notes = [view.t("data.summary.saved_in", folder=result.folder)]
+    notes = [view.t("data.summary.saved_in", folder=md_escape(upload_folder_name(result.folder)))]
     if rejected:
         notes.insert(0, view.t("data.summary.rejected_records", count=rejected))
     st.caption(" ".join(notes))

@@ -51,8 +51,7 @@ def _attachment(view: Page, attachment: Attachment, *, key: str) -> None:
     try:
         path = attachment_file(root, attachment.path)
     except AttachmentError as e:
-        name.warning(view.t(f"attachment.problem.{e.reason}", path=attachment.path or "—",
-                            folder=root))  # fmt: skip
+        name.warning(_problem(view, e.reason, attachment))
         return
     size = path.stat().st_size
     if attachment.size_bytes is not None and size != attachment.size_bytes:
@@ -71,13 +70,19 @@ def _attachment(view: Page, attachment: Attachment, *, key: str) -> None:
         _pdf_preview(view, attachment, str(root), path.stat().st_mtime_ns)
 
 
+def _problem(view: Page, reason: str, attachment: Attachment) -> str:
+    """Why the file cannot be shown, its path as written (Markdown would turn `..\\..\\x` into
+    `....\\x`) and the attachments folder by its name, not by its place on the server."""
+    path = md_escape(attachment.path or "—")
+    folder = md_escape(view.settings.attachments_dir.name or "—")
+    return view.t(f"attachment.problem.{reason}", path=path, folder=folder)
+
+
 def _pdf_preview(view: Page, attachment: Attachment, root: str, mtime_ns: int) -> None:
     try:
         pages, digest = _rendered_pdf(root, attachment.path or "", mtime_ns)
     except AttachmentError as e:
-        st.warning(
-            view.t(f"attachment.problem.{e.reason}", path=attachment.path or "—", folder=root)
-        )
+        st.warning(_problem(view, e.reason, attachment))
         return
     if attachment.sha256 and digest != attachment.sha256.lower():
         st.warning(view.t("attachment.content_differs"))

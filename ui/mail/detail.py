@@ -31,6 +31,7 @@ from ui.mail.facts import (
     md_escape,
     reason_line,
     recipient_line,
+    shortened,
     status_badge_html,
     timeline_frame,
     timeline_headers,
@@ -82,8 +83,12 @@ def mail_detail(view: Page, send_id: str) -> None:
 
 def _header(view: Page, detail: MailDetail) -> None:
     mail, lang = detail.mail, view.lang
-    subject = mail.get("subject") or view.t("mail_detail.no_subject")
-    st.markdown(f"#### {md_escape(str(subject))}")
+    subject = str(mail.get("subject") or view.t("mail_detail.no_subject"))
+    heading = shortened(subject)
+    st.markdown(f"#### {md_escape(heading)}")
+    if heading != " ".join(subject.split()):
+        with st.expander(view.t("mail_detail.full_subject")):
+            st.text(subject)
     since = view.t("mail_detail.status_since", when=when(mail.get("status_at"), lang))
     st.markdown(
         f"{status_badge_html(str(mail['status']), lang)}&nbsp;&nbsp;{html.escape(since)}",
@@ -153,7 +158,7 @@ def _mail_tab(view: Page, detail: MailDetail) -> None:
         rendered = render_mail(detail.body_html, load_remote_images=allowed, lang=view.lang)
         _remote_images_bar(view, detail.send_id, rendered, allowed)
         subject = detail.mail.get("subject") or view.t("mail_detail.no_subject")
-        mail_frame(rendered.document, title=str(subject))
+        mail_frame(rendered.document, title=shortened(str(subject)))
         _links(view, rendered)
     elif detail.body_text:
         st.info(view.t("mail_detail.no_html"))

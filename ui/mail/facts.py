@@ -215,6 +215,14 @@ def _reason(event: Mapping[str, Any]) -> str:
 
 
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+SUBJECT_SHOWN = 160  # characters of a subject in a heading; the rest behind "Full subject"
+
+
+def shortened(text: str, limit: int = SUBJECT_SHOWN) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis: a heading holds a line or
+    two whatever a sender wrote (a 10,000-character subject would be a 7,000-px heading)."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"
 
 
 def md_escape(text: str) -> str:

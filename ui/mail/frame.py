@@ -44,6 +44,7 @@ def framed(document: str, *, title: str) -> str:
     """The trusted wrapper page: one sandboxed iframe holding `document`, and the fitting script."""
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        "<meta name='referrer' content='no-referrer'>"
         "<style>html,body{margin:0;padding:0;background:transparent}"
         f"iframe{{display:block;width:100%;height:{MIN_HEIGHT_PX}px;border:1px solid #d0d7de;"
         "border-radius:6px;box-sizing:border-box;background:#fff}</style></head><body>"
