@@ -194,5 +194,36 @@ REJECT_RECORDED: Mapping[str, str] = {
     "utf8": "not valid UTF-8 text",
 }
 
-REJECT_CODES: frozenset[str] = frozenset(REJECT_RECORDED)
-RECORDED: Mapping[str, Template] = {**RUN_RECORDED, **REJECT_RECORDED}
+# Hostile input: files and records beyond the limits of pipeline.settings (docs/security.md).
+LIMIT_RUN_RECORDED: Mapping[str, Template] = {
+    "file_too_large": (
+        "the file is {size_mb} MB, over the limit of {limit_mb} MB (MAILTRAIL_MAX_FILE_MB): "
+        "split it, or raise the limit"
+    ),
+    "not_a_regular_file": "not a regular file but a {kind}: refused without reading it",
+    "binary_evidence": (
+        "binary file: expected CSV, JSON, JSON Lines or Parquet (send logs, provider events); "
+        "its start holds {nul} NUL bytes and {control} % control characters"
+    ),
+}
+LIMIT_REJECT_RECORDED: Mapping[str, Template] = {
+    "too_deep": "nested deeper than {limit} levels (MAILTRAIL_MAX_NESTING)",
+    "record_too_large": (
+        "record of {size_mb} MB, over the limit of {limit_mb} MB (MAILTRAIL_MAX_RECORD_MB)"
+    ),
+    "nul_byte": "contains a NUL byte: binary data in a text file",
+    "rejects_capped": Plural(
+        "and {count} more refused record, not kept one by one: over {limit} per file "
+        "(MAILTRAIL_MAX_REJECTS)",
+        "and {count} more refused records, not kept one by one: over {limit} per file "
+        "(MAILTRAIL_MAX_REJECTS)",
+    ),
+}
+
+REJECT_CODES: frozenset[str] = frozenset(REJECT_RECORDED) | frozenset(LIMIT_REJECT_RECORDED)
+RECORDED: Mapping[str, Template] = {
+    **RUN_RECORDED,
+    **REJECT_RECORDED,
+    **LIMIT_RUN_RECORDED,
+    **LIMIT_REJECT_RECORDED,
+}
