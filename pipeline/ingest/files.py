@@ -34,7 +34,7 @@ from pipeline.readers.detect import detect_format
 from pipeline.readers.mapped_csv import MappingError, load_mapping
 from pipeline.rules.sql_files import install_macros
 from pipeline.settings import InputLimits, Settings
-from pipeline.store import Writer, open_writer
+from pipeline.store import Writer, abort_transaction, disk_full_error, is_disk_full, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,15 @@ def ingest_file(
         return _ingest_in_transaction(con, path, spec, sha256, size, started_at, limits)
     except InputFileError as e:
         return _refuse(con, path, e.message, started_at, sha256=sha256, size=size)
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError) as e:
+        # A reader's bug on some input must cost that file only, recorded and logged, never the
+        # other files of the call (nor the watcher, which would die on it at every restart).
+        log.exception("unexpected %s while ingesting %s", type(e).__name__, path)
+        problem = message("unexpected_error", error=type(e).__name__)
+        return _refuse(con, path, problem, started_at, sha256=sha256, size=size)
     except duckdb.Error as e:
+        if is_disk_full(e):
+            raise disk_full_error(writer.settings.db_path, f"ingesting {path.name}") from e
         log.exception("ingest of %s failed", path)
         raise StoreError(f"{path}: the database refused the ingest: {e}") from e
 
@@ -150,7 +158,7 @@ def _ingest_in_transaction(
         record_rejects(con, run_id, str(path), limits.rejects_per_file)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        abort_transaction(con)  # a failed COMMIT has rolled back: its error is the one to tell
         raise
     log.info("%s: %s", path, report)
     return report
@@ -211,7 +219,7 @@ def _record_alone(
         record_run(con, report, run_id=run_id, sha256=sha256, size=size, started_at=started_at)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        abort_transaction(con)  # a failed COMMIT has rolled back: its error is the one to tell
         raise
     return report
 
