@@ -67,11 +67,21 @@ def test_a_deep_element_of_a_one_line_json_array_is_refused_by_its_line_and_elem
     assert [r[:3] for r in _rejects(db, path)] == [(1, 2, "too_deep")]
 
 
-def test_a_pretty_printed_document_nested_too_deep_is_refused_not_crashed(ingest, db, write):
+def test_a_file_holding_only_a_value_nested_too_deep_is_refused_as_having_no_record(
+    ingest, write
+) -> None:
     (report,) = ingest(write("deep.json", DEEP))
-    assert report.status in ("completed", "refused")
-    assert "RecursionError" not in (report.message or "")
-    assert [r[2] for r in _rejects(db)] in ([], ["too_deep"])
+    assert report.status == "refused"
+    assert report.message == "invalid JSON: no complete record could be read"
+
+
+def test_a_document_whose_second_value_is_nested_too_deep_keeps_the_first(
+    ingest, db, write
+) -> None:
+    path = write("two.json", BREVO[0] + "\n  " + DEEP)  # indented: not JSON Lines
+    (report,) = ingest(path)
+    assert (report.records_loaded, report.records_rejected) == (1, 1)
+    assert [r[:3] for r in _rejects(db, path)] == [(2, None, "too_deep")]
 
 
 def test_nesting_within_the_python_decoder_but_over_the_setting_is_refused(
