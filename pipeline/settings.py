@@ -119,8 +119,8 @@ class Settings:
                 f"the stuck delay must be a positive number of hours, not {self.stuck_hours!r} "
                 "(MAILTRAIL_STUCK_HOURS)"
             )
-        for name in _NUMBER_UNITS:
-            if name not in ("writer_wait_seconds", "stuck_hours") and not getattr(self, name) > 0:
+        for name in _LIMITS:
+            if not getattr(self, name) > 0:
                 raise ConfigError(
                     f"{SETTINGS[name].env} must be a positive number of {_NUMBER_UNITS[name]}, "
                     f"not {getattr(self, name)!r}"
@@ -177,8 +177,9 @@ _NUMBER_UNITS = {
     "max_field_chars": "characters",
     "max_rejects_per_file": "records",
 }
-# Limits counted in whole units.
-_WHOLE_NUMBERS = frozenset({"max_nesting", "max_field_chars", "max_rejects_per_file"})
+# The input limits (InputLimits), each a positive number; the last three in whole units.
+_LIMITS = ("max_file_mb", "max_record_mb", "max_nesting", "max_field_chars", "max_rejects_per_file")
+_WHOLE_NUMBERS = frozenset(_LIMITS[2:])
 
 
 def _number(name: str, raw: object) -> float:

@@ -14,12 +14,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.errors import StoreError
+from pipeline.errors import ConfigError, StoreError
 from pipeline.i18n.messages import message
 from pipeline.ingest.files import ingest_paths
 from pipeline.ingest.job import IngestJob
 from pipeline.ingest.messages import reject_reason, run_message
 from pipeline.ingest.uploads import save_uploads
+from pipeline.queries.rejects import RejectFilter, rejected_records
 from pipeline.readers.detect import detect_format
 from pipeline.settings import InputLimits, Settings
 from tests.conftest import DATA, SAMPLES
@@ -222,6 +223,8 @@ def test_rejects_of_a_one_line_json_array_name_their_element(ingest, db, write) 
     (report,) = ingest(path)
     assert (report.records_loaded, report.records_rejected) == (2, 2)
     assert [r[:3] for r in _rejects(db, path)] == [(1, 2, "no_message_id"), (1, 3, "not_an_object")]
+    shown = rejected_records(db(), RejectFilter(file_path=str(path)), lang="en")
+    assert list(zip(shown["line"], shown["element"], strict=True)) == [(1, 2), (1, 3)]
 
 
 # --- 10. limits -----------------------------------------------------------------------------------
@@ -381,3 +384,11 @@ def test_a_commit_failing_on_a_full_disk_says_so_not_cannot_rollback(
     assert report.status == "completed" and report.records_loaded == 4
     statuses = db().execute("SELECT status FROM ingest_runs ORDER BY run_id").fetchall()
     assert statuses == [("completed",), ("interrupted",), ("completed",)]
+
+
+@pytest.mark.parametrize(
+    ("env", "raw"), [("MAILTRAIL_MAX_NESTING", "0"), ("MAILTRAIL_MAX_FILE_MB", "lots")]
+)
+def test_a_limit_that_is_not_a_positive_number_is_a_clear_error(env: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=env):
+        Settings.from_env(environ={env: raw})

@@ -101,13 +101,13 @@ def test_the_csv_export_holds_every_match_for_french_excel_with_formulas_made_in
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows == len(table) - 1 == 5
     assert table[0] == [
-        "N° d'import", "Fichier", "Chemin du fichier", "Ligne", "Motif",
+        "N° d'import", "Fichier", "Chemin du fichier", "Ligne", "Élément", "Motif",
         "Motif (tel qu'enregistré)", "Texte lu",
     ]  # fmt: skip
-    raws = [row[6] for row in table[1:]]
+    raws = [row[7] for row in table[1:]]
     assert '\'=HYPERLINK("http://x","y"),,brevo,<4@smtp-relay.mailin.fr>,paul@free.fr' in raws
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
-    reasons = {row[3]: row[4] for row in table[1:] if row[1] == "envois.csv"}
+    reasons = {row[3]: row[5] for row in table[1:] if row[1] == "envois.csv"}
     assert reasons["4"] == "3 champs au lieu des 5 de l'en-tête."
 
 

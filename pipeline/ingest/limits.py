@@ -17,6 +17,9 @@ from pipeline.ingest.validate import insert_rejects
 from pipeline.settings import InputLimits
 
 # Which element of a top-level JSON array each record is: (line, md5 of its raw text, element).
+# Staging keeps a record's line and raw text, not its element, through every reader's SQL: a
+# reject finds its element by those two (elements identical to the byte on one line are all
+# given the first one's position).
 ELEMENTS_COLUMNS = "line BIGINT, raw_md5 VARCHAR, element BIGINT"
 
 # Fields only ever shown, never matched or computed on: cut rather than refused when too long.

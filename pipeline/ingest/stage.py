@@ -150,9 +150,9 @@ def _load_json(con: duckdb.DuckDBPyConnection, path: Path, limits: InputLimits) 
     con.execute(
         """
         INSERT INTO raw_elements
-        SELECT DISTINCT line, md5(raw), element FROM raw_json WHERE element IS NOT NULL
-        UNION
-        SELECT DISTINCT line, md5(raw), element FROM raw_docs WHERE element IS NOT NULL
+        SELECT line, md5(raw), element FROM raw_json WHERE element IS NOT NULL
+        UNION ALL  -- duplicates (a document's elements are in both) are one at lookup
+        SELECT line, md5(raw), element FROM raw_docs WHERE element IS NOT NULL
         """
     )
     insert_rejects(

@@ -68,6 +68,12 @@ def preview(text: str) -> str:
     return f"{text[:PREVIEW_CHARS]}… [cut: {len(text)} characters in all]"
 
 
+def preview_of_bytes(start: bytes, size: int) -> str:
+    """The start of a line of `size` bytes never held whole, marked as cut."""
+    text = start[: 4 * PREVIEW_CHARS].decode("utf-8", errors="replace")[:PREVIEW_CHARS]
+    return f"{text}… [cut: {size} bytes in all]"
+
+
 def flag_over_limits(table: pa.Table, limits: InputLimits) -> pa.Table:
     """The (line, raw, error, …) records of `table`, with each record not yet refused that is
     larger than the record limit or nested deeper than the nesting limit refused now (its raw

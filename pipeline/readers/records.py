@@ -24,7 +24,13 @@ import pyarrow.compute as pc
 
 from pipeline.errors import InputFileError
 from pipeline.i18n.messages import Message, message
-from pipeline.readers.json_limits import flag_over_limits, nests_deeper_than, preview, value_end
+from pipeline.readers.json_limits import (
+    flag_over_limits,
+    nests_deeper_than,
+    preview,
+    preview_of_bytes,
+    value_end,
+)
 from pipeline.readers.json_limits import record_too_large as _record_too_large
 from pipeline.settings import InputLimits
 
@@ -351,8 +357,7 @@ def _rest_of_long_line(handle: BinaryIO, start: bytes) -> tuple[_LongLine, bytes
             after = chunk[end + 1 :]
             break
         size += len(chunk)
-    text = start[: 4 * 10_000].decode("utf-8", errors="replace")
-    return _LongLine(preview(text), size), after
+    return _LongLine(preview_of_bytes(start, size), size), after
 
 
 def _json_lines_table(block: bytes, first_number: int) -> pa.Table:
