@@ -9,6 +9,7 @@ import errno
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -392,3 +393,18 @@ def test_a_commit_failing_on_a_full_disk_says_so_not_cannot_rollback(
 def test_a_limit_that_is_not_a_positive_number_is_a_clear_error(env: str, raw: str) -> None:
     with pytest.raises(ConfigError, match=env):
         Settings.from_env(environ={env: raw})
+
+
+def test_the_watcher_keeps_the_files_and_tries_again_when_the_store_cannot_take_them(
+    settings, tmp_path, monkeypatch
+) -> None:
+    from pipeline.ingest import watch
+
+    def disk_full(*_args: object) -> None:
+        raise StoreError("the disk holding /data is full (0 MB free) while …")
+
+    monkeypatch.setattr(watch, "_ingest_batch", disk_full)
+    inbox = watch.Inbox(tmp_path, settle_seconds=0)
+    stop = threading.Event()
+    stop.set()  # the retry wait returns at once
+    assert not watch._ingested_or_retry_later(inbox, [tmp_path / "x.jsonl"], settings, stop, None)
