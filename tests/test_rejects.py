@@ -124,7 +124,7 @@ def test_the_csv_export_in_plain_rfc4180_uses_commas_and_only_the_filtered_recor
     assert rows == 1
     assert table[0][:2] == ["Import no.", "File"]
     assert table[1][1] == "brevo.jsonl"
-    assert table[1][6] == "{not json"
+    assert table[1][7] == "{not json"
 
 
 def test_the_export_file_name_says_what_it_holds() -> None:
