@@ -59,7 +59,48 @@ SETTINGS: dict[str, Setting] = {
         "Days after now up to which a send request or provider event is plausible (clocks "
         "differ a little); later ones (the year 3000) are refused.",
     ),
+    # Limits on what one input file may make the pipeline hold (docs/security.md).
+    "max_file_mb": Setting(
+        "MAILTRAIL_MAX_FILE_MB",
+        "2048",
+        "Largest input file read, in MB; a larger file is refused whole. A JSON document is read "
+        "into memory at once, so this bounds an ingest's memory.",
+    ),
+    "max_record_mb": Setting(
+        "MAILTRAIL_MAX_RECORD_MB",
+        "64",
+        "Largest record (a JSON line or element, a CSV row), in MB; a larger one is refused "
+        "alone. Mail bodies with inline images make records of a few MB legitimate.",
+    ),
+    "max_nesting": Setting(
+        "MAILTRAIL_MAX_NESTING",
+        "64",
+        "Deepest nesting of objects and arrays a JSON record may have; providers use under ten.",
+    ),
+    "max_field_chars": Setting(
+        "MAILTRAIL_MAX_FIELD_CHARS",
+        "4000",
+        "Longest text kept in a field that is only shown (subject, reason, names): longer text is "
+        "cut there and marked as cut, never refused.",
+    ),
+    "max_rejects_per_file": Setting(
+        "MAILTRAIL_MAX_REJECTS",
+        "10000",
+        "Refused records kept per file, each with its reason and raw text; beyond it one summary "
+        "record gives the count of the others.",
+    ),
 }
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """What one input file may make the pipeline hold; each beyond is refused or cut, and said."""
+
+    file_bytes: int = int(float(SETTINGS["max_file_mb"].default) * 1024 * 1024)
+    record_bytes: int = int(float(SETTINGS["max_record_mb"].default) * 1024 * 1024)
+    nesting_depth: int = int(SETTINGS["max_nesting"].default)
+    field_chars: int = int(SETTINGS["max_field_chars"].default)
+    rejects_per_file: int = int(SETTINGS["max_rejects_per_file"].default)
 
 
 @dataclass(frozen=True)
@@ -76,6 +117,11 @@ class Settings:
     stuck_hours: float = float(SETTINGS["stuck_hours"].default)
     plausible_since: dt.date = dt.date.fromisoformat(SETTINGS["plausible_since"].default)
     plausible_days_ahead: float = float(SETTINGS["plausible_days_ahead"].default)
+    max_file_mb: float = float(SETTINGS["max_file_mb"].default)
+    max_record_mb: float = float(SETTINGS["max_record_mb"].default)
+    max_nesting: int = int(SETTINGS["max_nesting"].default)
+    max_field_chars: int = int(SETTINGS["max_field_chars"].default)
+    max_rejects_per_file: int = int(SETTINGS["max_rejects_per_file"].default)
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +139,12 @@ class Settings:
                 "the plausible window must end zero or more days ahead, not "
                 f"{self.plausible_days_ahead!r} (MAILTRAIL_PLAUSIBLE_DAYS_AHEAD)"
             )
+        for name in _LIMITS:
+            if not getattr(self, name) > 0:
+                raise ConfigError(
+                    f"{SETTINGS[name].env} must be a positive number of {_NUMBER_UNITS[name]}, "
+                    f"not {getattr(self, name)!r}"
+                )
         if self.language not in ("fr", "en"):
             raise ConfigError(
                 f"language must be 'fr' or 'en', not {self.language!r} (MAILTRAIL_LANG)"
@@ -117,6 +169,17 @@ class Settings:
         return self if db_path is None else replace(self, db_path=Path(db_path))
 
     @property
+    def limits(self) -> InputLimits:
+        """The input limits, in the units the readers count."""
+        return InputLimits(
+            file_bytes=int(self.max_file_mb * 1024 * 1024),
+            record_bytes=int(self.max_record_mb * 1024 * 1024),
+            nesting_depth=self.max_nesting,
+            field_chars=self.max_field_chars,
+            rejects_per_file=self.max_rejects_per_file,
+        )
+
+    @property
     def resolved_notes_path(self) -> Path:
         """Support notes live beside the database unless configured elsewhere."""
         if self.notes_path is not None:
@@ -129,7 +192,15 @@ _NUMBER_UNITS = {
     "writer_wait_seconds": "seconds",
     "stuck_hours": "hours",
     "plausible_days_ahead": "days",
+    "max_file_mb": "MB",
+    "max_record_mb": "MB",
+    "max_nesting": "levels",
+    "max_field_chars": "characters",
+    "max_rejects_per_file": "records",
 }
+# The input limits (InputLimits), each a positive number; the last three in whole units.
+_LIMITS = ("max_file_mb", "max_record_mb", "max_nesting", "max_field_chars", "max_rejects_per_file")
+_WHOLE_NUMBERS = frozenset(_LIMITS[2:])
 
 
 def _number(name: str, raw: object) -> float:
@@ -145,6 +216,8 @@ def _convert(name: str, raw: object) -> object:
         return Path(str(raw))
     if name == "notes_path":
         return Path(str(raw)) if raw else None
+    if name in _WHOLE_NUMBERS:
+        return int(_number(name, raw))
     if name in _NUMBER_UNITS:
         return _number(name, raw)
     if name == "plausible_since":

@@ -382,3 +382,27 @@ def test_hours_a_mail_has_waited_are_written_in_the_page_language() -> None:
     )
     assert list(stuck_frame(mails, "fr")["hours_waiting"]) == ["4", "1\u202f234,6"]
     assert list(stuck_frame(mails, "en")["hours_waiting"]) == ["4", "1,234.6"]
+
+
+def test_an_upload_holding_a_line_nested_too_deep_reports_that_line_refused(
+    tmp_path: Path, monkeypatch
+) -> None:
+    deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+    app = _app(monkeypatch, tmp_path / "new" / "mailtrail.duckdb")
+    app.run()
+    app.file_uploader(key="data_files_0").set_value(
+        [
+            ("deep.jsonl", (deep + "\n" + GOOD).encode(), "application/json"),
+            ("sends.csv", send_log(every("brevo", [0, 1])).encode(), "text/csv"),
+        ]
+    ).run()
+    app.button(key="data_start").click().run()
+    _ok(app)
+    rows = {row["Fichier"]: row for _, row in app.table[0].value.iterrows()}
+    assert rows["deep.jsonl"]["Résultat"] == "✅ Importé"
+    assert (rows["deep.jsonl"]["Chargés"], rows["deep.jsonl"]["Refusés"]) == (6, 2)
+    assert rows["sends.csv"]["Résultat"] == "✅ Importé"
+    reasons = set(_frame_with(app, "raw")["reason"])
+    assert "Imbrication de plus de 64 niveaux (MAILTRAIL_MAX_NESTING)." in reasons
+    page = " ".join(str(e.value) for e in [*app.markdown, *app.warning, *app.error, *app.table])
+    assert "RecursionError" not in page

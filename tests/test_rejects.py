@@ -101,13 +101,13 @@ def test_the_csv_export_holds_every_match_for_french_excel_with_formulas_made_in
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows == len(table) - 1 == 5
     assert table[0] == [
-        "N° d'import", "Fichier", "Chemin du fichier", "Ligne", "Motif",
+        "N° d'import", "Fichier", "Chemin du fichier", "Ligne", "Élément", "Motif",
         "Motif (tel qu'enregistré)", "Texte lu",
     ]  # fmt: skip
-    raws = [row[6] for row in table[1:]]
+    raws = [row[7] for row in table[1:]]
     assert '\'=HYPERLINK("http://x","y"),,brevo,<4@smtp-relay.mailin.fr>,paul@free.fr' in raws
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
-    reasons = {row[3]: row[4] for row in table[1:] if row[1] == "envois.csv"}
+    reasons = {row[3]: row[5] for row in table[1:] if row[1] == "envois.csv"}
     assert reasons["4"] == "3 champs au lieu des 5 de l'en-tête."
 
 
@@ -124,7 +124,7 @@ def test_the_csv_export_in_plain_rfc4180_uses_commas_and_only_the_filtered_recor
     assert rows == 1
     assert table[0][:2] == ["Import no.", "File"]
     assert table[1][1] == "brevo.jsonl"
-    assert table[1][6] == "{not json"
+    assert table[1][7] == "{not json"
 
 
 def test_the_export_file_name_says_what_it_holds() -> None:

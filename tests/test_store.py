@@ -74,7 +74,7 @@ def test_the_other_contract_relations_exist_with_their_key_columns(ingest, db) -
         _columns(con, "ingest_runs")
     )
     assert _columns(con, "ingest_rejects") == [
-        "run_id", "file_path", "line", "reason", "raw", "reason_code", "reason_params",
+        "run_id", "file_path", "line", "reason", "raw", "reason_code", "reason_params", "element",
     ]  # fmt: skip
     assert {"message", "message_code", "message_params"} <= set(_columns(con, "ingest_runs"))
 

@@ -169,3 +169,87 @@ def test_sigterm_during_a_batch_finishes_the_file_in_hand_publishes_and_leaves_t
         con.close()
     assert runs == [("a_first.jsonl", "completed")]
     assert not db.with_name(f".{db.name}.journal.json").exists()
+
+
+def _inbox_entries(inbox: Path) -> list[str]:
+    """Every entry left in the inbox but its folders (links and FIFOs included)."""
+    return sorted(e.name for e in os.scandir(inbox) if not e.is_dir(follow_symlinks=False))
+
+
+@pytest.mark.slow
+def test_the_watcher_refuses_hostile_files_and_keeps_running(tmp_path: Path) -> None:
+    """A line nested 100,000 levels deep, a link to a secret, a FIFO and a file with a NUL line:
+    each refused (the file, or its bad record) with a reason quoting nothing of a link's target;
+    the watcher still running afterwards, and ingesting the next file."""
+    inbox, db = tmp_path / "inbox", tmp_path / "data" / "mailtrail.duckdb"
+    inbox.mkdir()
+    good = list(brevo_webhook_lines(20, first_mail=0))
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$topsecret:19000:0:99999:7:::\n")
+    err = tmp_path / "watch.err"
+    with open(err, "w") as stderr:
+        proc = subprocess.Popen(
+            cli("watch", "--db", db, "--settle", SETTLE, "--poll", 0.2, inbox),
+            env=cli_env(),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    try:
+        _wait_for(lambda: "watching" in err.read_text(), 30, "the watcher to start")
+        deep = '{"a":' * 100_000 + "1" + "}" * 100_000
+        (inbox / "deep.jsonl").write_text("".join([good[0], deep + "\n", *good[1:10]]))
+        (inbox / "nul.jsonl").write_text("".join([good[10], '{"x": "\x00"}\n', *good[11:15]]))
+        (inbox / "shadow.csv").symlink_to(secret)
+        os.mkfifo(inbox / "pipe.jsonl")
+        _wait_for(lambda: _inbox_entries(inbox) == [], 60, "every hostile file to be filed away")
+        assert proc.poll() is None, "the watcher stopped on a hostile file"
+
+        (inbox / "after.jsonl").write_text("".join(good[15:]))
+        _wait_for(lambda: (inbox / "processed" / "after.jsonl").exists(), 30, "the next file")
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert code == 0
+    assert sorted(os.listdir(inbox / "processed")) == ["after.jsonl", "deep.jsonl", "nul.jsonl"]
+    assert sorted(os.listdir(inbox / "failed")) == [
+        "pipe.jsonl",
+        "pipe.jsonl.reason.txt",
+        "shadow.csv",
+        "shadow.csv.reason.txt",
+    ]
+    assert (inbox / "failed" / "shadow.csv").is_symlink()  # the link moved, not its target
+    link_reason = (inbox / "failed" / "shadow.csv.reason.txt").read_text()
+    assert link_reason.startswith("not a regular file but a symbolic link")
+    assert "root" not in link_reason and "topsecret" not in link_reason
+    pipe_reason = (inbox / "failed" / "pipe.jsonl.reason.txt").read_text()
+    assert pipe_reason.startswith("not a regular file but a named pipe (FIFO)")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        runs = con.execute(
+            "SELECT file_name, status, records_loaded, records_rejected FROM ingest_runs "
+            "ORDER BY file_name"
+        ).fetchall()
+        reasons = con.execute(
+            "SELECT file_path, line, reason_code FROM ingest_rejects ORDER BY file_path"
+        ).fetchall()
+        stored = con.execute("SELECT string_agg(message, ' ') FROM ingest_runs").fetchone()
+    finally:
+        con.close()
+    assert runs == [
+        ("after.jsonl", "completed", len(good) - 15, 0),
+        ("deep.jsonl", "completed", 10, 1),
+        ("nul.jsonl", "completed", 5, 1),
+        ("pipe.jsonl", "refused", 0, 0),
+        ("shadow.csv", "refused", 0, 0),
+    ]
+    assert [(Path(p).name, line, code) for p, line, code in reasons] == [
+        ("deep.jsonl", 2, "too_deep"),
+        ("nul.jsonl", 2, "nul_byte"),
+    ]
+    assert stored and "topsecret" not in (stored[0] or "")

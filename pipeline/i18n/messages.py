@@ -205,5 +205,42 @@ REJECT_RECORDED: Mapping[str, str] = {
     "utf8_in_cp1252": "UTF-8 text at line {line} in a file otherwise in Windows-1252",
 }
 
-REJECT_CODES: frozenset[str] = frozenset(REJECT_RECORDED)
-RECORDED: Mapping[str, Template] = {**RUN_RECORDED, **REJECT_RECORDED}
+# Hostile input: files and records beyond the limits of pipeline.settings, and what is refused
+# on sight (docs/security.md).
+HOSTILE_RUN_RECORDED: Mapping[str, Template] = {
+    "file_too_large": (
+        "the file is {size_mb} MB, over the limit of {limit_mb} MB (MAILTRAIL_MAX_FILE_MB): "
+        "split it, or raise the limit"
+    ),
+    "not_a_regular_file": "not a regular file but a {kind}: refused without reading it",
+    "unexpected_error": (
+        "could not be read: an unexpected {error} inside Mailtrail (logged for its maintainers); "
+        "nothing of this file was kept"
+    ),
+    "binary_evidence": (
+        "binary file: expected CSV, JSON, JSON Lines or Parquet (send logs, provider events); "
+        "its start holds {nul} NUL bytes and {control} % control characters"
+    ),
+}
+HOSTILE_REJECT_RECORDED: Mapping[str, Template] = {
+    "too_deep": "nested deeper than {limit} levels (MAILTRAIL_MAX_NESTING)",
+    "record_too_large": (
+        "record of {size_mb} MB, over the limit of {limit_mb} MB (MAILTRAIL_MAX_RECORD_MB)"
+    ),
+    "nul_byte": "contains a NUL byte: binary data in a text file",
+    "sns_message_not_json": "an SNS notification whose Message is not a JSON object",
+    "rejects_capped": Plural(
+        "and {count} more refused record, not kept one by one: over {limit} per file "
+        "(MAILTRAIL_MAX_REJECTS)",
+        "and {count} more refused records, not kept one by one: over {limit} per file "
+        "(MAILTRAIL_MAX_REJECTS)",
+    ),
+}
+
+REJECT_CODES: frozenset[str] = frozenset(REJECT_RECORDED) | frozenset(HOSTILE_REJECT_RECORDED)
+RECORDED: Mapping[str, Template] = {
+    **RUN_RECORDED,
+    **REJECT_RECORDED,
+    **HOSTILE_RUN_RECORDED,
+    **HOSTILE_REJECT_RECORDED,
+}

@@ -18,6 +18,7 @@ import duckdb
 
 from pipeline.errors import InputFileError, PipelineError, StoreError
 from pipeline.i18n.messages import Message, message, notes
+from pipeline.ingest.file_checks import is_directory, refusal_before_reading
 from pipeline.ingest.merge import merge_events, merge_sends, refresh_touched_mails
 from pipeline.ingest.runs import (
     FileReport,
@@ -33,8 +34,8 @@ from pipeline.readers import READERS, ReaderSpec
 from pipeline.readers.detect import detect_format
 from pipeline.readers.mapped_csv import MappingError, load_mapping
 from pipeline.rules.sql_files import install_macros
-from pipeline.settings import Settings
-from pipeline.store import Writer, open_writer
+from pipeline.settings import InputLimits, Settings
+from pipeline.store import Writer, abort_transaction, disk_full_error, is_disk_full, open_writer
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,15 @@ def ingest_paths(
 
 
 def expand_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Files as given, and the files under folders (sorted, hidden ones skipped)."""
+    """Files as given, and everything under folders that is not a folder (sorted, hidden ones
+    skipped): links and special files too, so that ingest_file refuses them with a reason
+    instead of following them or leaving them out unsaid."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden:
+                if not hidden and not is_directory(child):
                     yield child
         else:
             yield path
@@ -92,7 +95,11 @@ def ingest_file(
     con = writer.con
     writer.announce(path)
     started_at = dt.datetime.now(dt.UTC)
+    limits = writer.settings.limits
     try:
+        refusal = refusal_before_reading(path, limits)
+        if refusal is not None:
+            return _refuse(con, path, refusal, started_at)
         sha256, size = file_sha256(path), path.stat().st_size
     except OSError as e:
         return _refuse(con, path, message("unreadable", detail=str(e.strerror or e)), started_at)
@@ -100,12 +107,20 @@ def ingest_file(
     if earlier:
         return _record_duplicate_file(con, path, sha256, size, earlier, started_at)
     try:
-        spec = detect_format(path, readers)
+        spec = detect_format(path, readers, limits)
         window = DateWindow(writer.settings.plausible_since, writer.settings.plausible_days_ahead)
-        return _ingest_in_transaction(con, path, spec, sha256, size, started_at, window)
+        return _ingest_in_transaction(con, path, spec, sha256, size, started_at, window, limits)
     except InputFileError as e:
         return _refuse(con, path, e.message, started_at, sha256=sha256, size=size)
+    except (RecursionError, MemoryError, ValueError, TypeError, KeyError, IndexError) as e:
+        # A reader's bug on some input must cost that file only, recorded and logged, never the
+        # other files of the call (nor the watcher, which would die on it at every restart).
+        log.exception("unexpected %s while ingesting %s", type(e).__name__, path)
+        problem = message("unexpected_error", error=type(e).__name__)
+        return _refuse(con, path, problem, started_at, sha256=sha256, size=size)
     except duckdb.Error as e:
+        if is_disk_full(e):
+            raise disk_full_error(writer.settings.db_path, f"ingesting {path.name}") from e
         log.exception("ingest of %s failed", path)
         raise StoreError(f"{path}: the database refused the ingest: {e}") from e
 
@@ -118,11 +133,12 @@ def _ingest_in_transaction(
     size: int,
     started_at: dt.datetime,
     window: DateWindow,
+    limits: InputLimits,
 ) -> FileReport:
     con.execute("BEGIN TRANSACTION")
     try:
         run_id = next_run_id(con)
-        staged = stage_file(con, path, spec, window)
+        staged = stage_file(con, path, spec, window, limits)
         if spec.kind == "events":
             merged = merge_events(con, run_id, str(path))
         else:
@@ -142,10 +158,10 @@ def _ingest_in_transaction(
             run_id=run_id,
         )
         record_run(con, report, run_id=run_id, sha256=sha256, size=size, started_at=started_at)
-        record_rejects(con, run_id, str(path))
+        record_rejects(con, run_id, str(path), limits.rejects_per_file)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        abort_transaction(con)  # a failed COMMIT has rolled back: its error is the one to tell
         raise
     log.info("%s: %s", path, report)
     return report
@@ -206,7 +222,7 @@ def _record_alone(
         record_run(con, report, run_id=run_id, sha256=sha256, size=size, started_at=started_at)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        abort_transaction(con)  # a failed COMMIT has rolled back: its error is the one to tell
         raise
     return report
 

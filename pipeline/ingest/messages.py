@@ -133,7 +133,12 @@ def _address(params: Params, lang: str, zone: str) -> Params:
     return params
 
 
+def _file_kind(params: Params, lang: str, zone: str) -> Params:
+    return {"kind": t(f"data.file_kind.{params['kind_code']}", lang)}
+
+
 _CONVERT: dict[str, Convert] = {
+    "not_a_regular_file": _file_kind,
     "duplicate_file": _duplicate,
     "interrupted": _interrupted,
     "missing_columns": _missing,

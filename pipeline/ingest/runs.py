@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 
 from pipeline.i18n.messages import Message
+from pipeline.ingest.limits import record_capped_rejects
+from pipeline.settings import InputLimits
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,9 @@ def record_run(
     )
 
 
-def record_rejects(con: duckdb.DuckDBPyConnection, run_id: int, path: str) -> None:
-    """Copy this file's stage_rejects into the store's refused records."""
-    con.execute(
-        """
-        INSERT INTO ingest_rejects_log (run_id, file_path, line, reason, raw, reason_code,
-                                        reason_params)
-        SELECT ?, ?, line, reason, raw, reason_code, reason_params FROM stage_rejects
-        """,
-        [run_id, path],
-    )
+def record_rejects(
+    con: duckdb.DuckDBPyConnection, run_id: int, path: str, cap: int | None = None
+) -> None:
+    """Copy this file's stage_rejects into the store's refused records, at most `cap` of them
+    one by one (pipeline.ingest.limits)."""
+    record_capped_rejects(con, run_id, path, cap or InputLimits().rejects_per_file)

@@ -20,7 +20,13 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.errors import InputFileError
-from pipeline.i18n.messages import message
+from pipeline.i18n.messages import Message, message
+from pipeline.ingest.limits import (
+    ELEMENTS_COLUMNS,
+    SHOWN_FIELDS,
+    cut_shown_fields,
+    refuse_unreadable_rows,
+)
 from pipeline.ingest.validate import (
     REJECTS_COLUMNS,
     DateWindow,
@@ -31,6 +37,7 @@ from pipeline.ingest.validate import (
 from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
 from pipeline.readers.records import csv_layout, csv_records, json_records
 from pipeline.rules.sql_files import run_sql_file
+from pipeline.settings import InputLimits
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +56,23 @@ def stage_file(
     path: Path,
     spec: ReaderSpec,
     window: DateWindow | None = None,
+    limits: InputLimits | None = None,
 ) -> Staged:
     """Read → convert → validate one file into the stage_* temp tables; times outside `window`
-    are refused as implausible."""
+    are refused as implausible, records beyond `limits` alone."""
+    limits = limits or InputLimits()
     con.execute(f"CREATE OR REPLACE TEMP TABLE stage_rejects ({REJECTS_COLUMNS})")
-    _load_raw(con, path, spec)
+    _load_raw(con, path, spec, limits)
     if spec.prepare is not None:
         spec.prepare(con)
+    # After prepare: a reader's prepare may refuse records it recognises as unusable.
+    con.execute("INSERT INTO stage_rejects SELECT * FROM raw_rejects")
     columns = EVENT_COLUMNS if spec.kind == "events" else SEND_COLUMNS
     stage_sql = parse_fields_once(spec.stage_sql) if spec.container == "json" else spec.stage_sql
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE staged AS SELECT {', '.join(columns)} FROM ({stage_sql})"
     )
+    cut_shown_fields(con, "staged", SHOWN_FIELDS[spec.kind], limits.field_chars)
     if spec.kind == "events":
         validate_events(con, window)
         run_sql_file(con, "normalize_events.sql")
@@ -97,40 +109,53 @@ def parse_fields_once(stage_sql: str) -> str:
 # --- reading raw records -------------------------------------------------------------------
 
 
-def _load_raw(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
-    """Fill raw_docs / raw_csv / raw_rows, and raw_rejects for records unusable as such."""
+def _load_raw(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec, limits: InputLimits
+) -> None:
+    """Fill raw_docs / raw_csv / raw_rows, and raw_rejects for records unusable as such;
+    raw_elements says which array element each record of a JSON array is (for its rejects)."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE raw_rejects ({REJECTS_COLUMNS})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE raw_elements ({ELEMENTS_COLUMNS})")
     if spec.container == "json":
-        _load_json(con, path)
+        _load_json(con, path, limits)
     elif spec.container == "csv":
-        _load_csv(con, path, spec)
+        _load_csv(con, path, spec, limits)
     else:
         _load_parquet(con, path, spec)
-    con.execute("INSERT INTO stage_rejects SELECT * FROM raw_rejects")
 
 
-def _load_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _load_json(con: duckdb.DuckDBPyConnection, path: Path, limits: InputLimits) -> None:
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE raw_json (line BIGINT, raw VARCHAR, error VARCHAR, "
-        "error_code VARCHAR, error_params VARCHAR)"
+        "CREATE OR REPLACE TEMP TABLE raw_json (line BIGINT, element BIGINT, raw VARCHAR, "
+        "error VARCHAR, error_code VARCHAR, error_params VARCHAR)"
     )
-    _append_chunks(con, "raw_json", json_records(path))
+    _append_chunks(con, "raw_json", json_records(path, limits))
     _explain_invalid_json(con)
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE raw_docs AS
         WITH parsed AS (
-            SELECT line, raw, CAST(raw AS JSON) AS doc FROM raw_json
+            SELECT line, element, raw, CAST(raw AS JSON) AS doc FROM raw_json
             WHERE error_code IS NULL AND json_valid(raw)
         ),
         elements AS (
-            SELECT line, CAST(elem AS VARCHAR) AS raw, elem AS doc
-            FROM parsed, unnest(CAST(json_extract(doc, '$[*]') AS JSON[])) AS t(elem)
-            WHERE json_type(parsed.doc) = 'ARRAY'
+            -- A JSON Lines line holding an array (a webhook batch): one record per element.
+            SELECT line, unnest(range(1, len(elems) + 1)) AS element,
+                   CAST(unnest(elems) AS VARCHAR) AS raw, unnest(elems) AS doc
+            FROM (SELECT line, CAST(json_extract(doc, '$[*]') AS JSON[]) AS elems
+                  FROM parsed WHERE json_type(doc) = 'ARRAY')
             UNION ALL
-            SELECT line, raw, doc FROM parsed WHERE json_type(doc) <> 'ARRAY'
+            SELECT line, element, raw, doc FROM parsed WHERE json_type(doc) <> 'ARRAY'
         )
         SELECT * FROM elements
+        """
+    )
+    con.execute(
+        """
+        INSERT INTO raw_elements
+        SELECT line, md5(raw), element FROM raw_json WHERE element IS NOT NULL
+        UNION ALL  -- duplicates (a document's elements are in both) are one at lookup
+        SELECT line, md5(raw), element FROM raw_docs WHERE element IS NOT NULL
         """
     )
     insert_rejects(
@@ -157,17 +182,27 @@ def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     rows = []
     for line, raw in bad:
-        try:
-            json.loads(raw)
-            why = message("bad_json_plain")
-        except ValueError as e:
-            why = message("bad_json_line", detail=str(e))
+        why = _why_invalid_json(raw)
         rows.append((line, raw, why.text, why.code, why.params_json()))
     if rows:
         con.executemany("INSERT INTO raw_rejects VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
+def _why_invalid_json(raw: str) -> Message:
+    if "\x00" in raw:
+        return message("nul_byte")
+    try:
+        json.loads(raw)
+    except ValueError as e:
+        return message("bad_json_line", detail=str(e))
+    except RecursionError:  # only under a nesting limit raised above Python's own
+        return message("bad_json_plain")
+    return message("bad_json_plain")
+
+
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec, limits: InputLimits
+) -> None:
     layout = csv_layout(path, spec.delimiter, spec.encoding)
     header = [name.lower() for name in layout.header]
     _require_columns(path, spec, header)
@@ -185,6 +220,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
     if first:
         raise InputFileError(path, message("header_only"))
     _refuse_records_not_in_encoding(con)
+    refuse_unreadable_rows(con, "raw_csv", limits)
     insert_rejects(
         con,
         "raw_rejects",

@@ -72,10 +72,11 @@ def save_uploads(
 
 
 def _free_path(path: Path) -> Path:
-    if not path.exists():
+    # lexists: a dangling link is a name already taken (and "xb" would refuse to write through it).
+    if not os.path.lexists(path):
         return path
     for n in range(2, 10_000):
         candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
-        if not candidate.exists():
+        if not os.path.lexists(candidate):
             return candidate
     raise FileExistsError(f"too many files named {path.name}")

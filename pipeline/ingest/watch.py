@@ -23,6 +23,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from pipeline.errors import StoreError
 from pipeline.ingest.files import ingest_file
 from pipeline.ingest.runs import FileReport
 from pipeline.rules.sql_files import install_macros
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PROCESSED = "processed"
 FAILED = "failed"
+RETRY_SECONDS = 30.0
 _IGNORED_SUFFIXES = (".part", ".tmp", ".partial", ".crdownload", ".reason.txt")
 
 
@@ -58,7 +60,7 @@ class Inbox:
         present = set()
         for path in self._candidates():
             try:
-                stat = path.stat()
+                stat = os.lstat(path)  # a link's own metadata: links are refused, not followed
             except FileNotFoundError:
                 continue
             present.add(path)
@@ -79,7 +81,7 @@ class Inbox:
         """True when the file is still exactly as it was when it was judged complete."""
         seen = self._seen.get(path)
         try:
-            stat = path.stat()
+            stat = os.lstat(path)
         except FileNotFoundError:
             return False
         return seen is not None and (seen.size, seen.mtime_ns) == (stat.st_size, stat.st_mtime_ns)
@@ -92,14 +94,21 @@ class Inbox:
         os.replace(path, target)
         if report.status == "refused":
             reason = target.with_name(target.name + ".reason.txt")
-            reason.write_text(f"{report.message}\n", encoding="utf-8")
+            # "x": never write through a link someone left under that name.
+            with open(reason, "x", encoding="utf-8") as handle:
+                handle.write(f"{report.message}\n")
         self._seen.pop(path, None)
         return target
 
     def _candidates(self) -> Iterator[Path]:
+        """Every entry but folders (processed/, failed/, uploads/): symbolic links and special
+        files too, which ingest_file refuses into failed/ with a reason instead of reading them
+        or leaving them unexplained in the inbox."""
         for entry in os.scandir(self.folder):
             name = entry.name
-            if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES) or not entry.is_file():
+            if name.startswith(".") or name.endswith(_IGNORED_SUFFIXES):
+                continue
+            if entry.is_dir(follow_symlinks=False):
                 continue
             yield Path(entry.path)
 
@@ -121,13 +130,32 @@ def watch(
     try:
         while not stop.is_set():
             ready = inbox.ready_files()
-            if ready:
-                _ingest_batch(inbox, ready, settings, stop, on_report)
+            if ready and not _ingested_or_retry_later(inbox, ready, settings, stop, on_report):
+                continue
             wake.wait(min(poll_seconds, settle_seconds / 2) if inbox.has_pending else poll_seconds)
             wake.clear()
     finally:
         observer.stop()
         observer.join(timeout=5)
+
+
+def _ingested_or_retry_later(
+    inbox: Inbox,
+    ready: list[Path],
+    settings: Settings,
+    stop: threading.Event,
+    on_report: Callable[[FileReport, Path], None] | None,
+) -> bool:
+    """Ingest the ready files; when the store cannot take them (a full disk, another writer for
+    too long) say why and wait RETRY_SECONDS: the files stay in the inbox and the watcher keeps
+    running, so ingestion resumes by itself once the cause is gone."""
+    try:
+        _ingest_batch(inbox, ready, settings, stop, on_report)
+    except StoreError as e:
+        log.error("%s; the inbox will be tried again in %.0f s", e, RETRY_SECONDS)
+        stop.wait(RETRY_SECONDS)
+        return False
+    return True
 
 
 def _ingest_batch(
@@ -157,7 +185,8 @@ def _ingest_batch(
 
 
 def _free_name(target: Path) -> Path:
-    if not target.exists():
+    reason = target.with_name(target.name + ".reason.txt")
+    if not os.path.lexists(target) and not os.path.lexists(reason):
         return target
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     return target.with_name(f"{target.stem}.{stamp}{target.suffix}")

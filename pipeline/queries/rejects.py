@@ -108,9 +108,9 @@ def rejected_records(
     return con.execute(
         f"""
         SELECT r.run_id, {_FILE_NAME} AS file_name, r.file_path,
-               r.line, tr.text AS reason, {raw} AS raw
+               r.line, r.element, tr.text AS reason, {raw} AS raw
         {_FROM} WHERE {where}
-        ORDER BY r.run_id DESC, r.line NULLS LAST LIMIT ?
+        ORDER BY r.run_id DESC, r.line NULLS LAST, r.element LIMIT ?
         """,
         [*([] if raw_chars is None else [raw_chars]), *params, limit],
     ).df()
@@ -135,10 +135,10 @@ def write_rejects_csv(
     reader = con.sql(
         f"""
         SELECT r.run_id, {_inert(_FILE_NAME)},
-               {_inert("r.file_path")}, r.line, {_inert("tr.text")}, {_inert("r.reason")},
-               {_inert("r.raw")}
+               {_inert("r.file_path")}, r.line, r.element, {_inert("tr.text")},
+               {_inert("r.reason")}, {_inert("r.raw")}
         {_FROM} WHERE {where}
-        ORDER BY r.run_id DESC, r.line NULLS LAST
+        ORDER BY r.run_id DESC, r.line NULLS LAST, r.element
         """,
         params=params,
     ).to_arrow_reader(_BATCH_ROWS)
@@ -163,7 +163,16 @@ def export_file_name(reject_filter: RejectFilter, lang: str = "fr") -> str:
     return f"{base}_{slug}.csv" if slug else f"{base}.csv"
 
 
-_EXPORT_COLUMNS = ("run", "file_name", "file_path", "line", "reason", "reason_original", "raw")
+_EXPORT_COLUMNS = (
+    "run",
+    "file_name",
+    "file_path",
+    "line",
+    "element",  # the position in a one-line JSON array (a webhook batch), else empty
+    "reason",
+    "reason_original",
+    "raw",
+)
 _FILE_NAME = r"regexp_extract(r.file_path, '[^/\\]+$')"
 _FROM = (
     f"FROM ingest_rejects AS r JOIN {_REASONS_VIEW} AS tr ON tr.reason = r.reason "

@@ -21,6 +21,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import duckdb
+
+from pipeline.i18n.messages import message
 from pipeline.readers.base import ReaderSpec
 
 _EVENTS = """
@@ -137,6 +140,25 @@ FROM classified
 """
 
 
+# An SNS envelope whose Message is not an SES record: refused for that, before staging would
+# refuse it for the lack of a message id.
+_UNREADABLE_ENVELOPE = """
+    doc->>'Type' = 'Notification' AND json_type(doc->'Message') = 'VARCHAR'
+    AND json_type(TRY_CAST(doc->>'Message' AS JSON)) IS DISTINCT FROM 'OBJECT'
+"""
+
+
+def refuse_unreadable_envelopes(con: duckdb.DuckDBPyConnection) -> None:
+    """Move the SNS notifications whose Message is not a JSON object to raw_rejects."""
+    why = message("sns_message_not_json")
+    con.execute(
+        f"INSERT INTO raw_rejects SELECT line, raw, ?, ?, CAST(? AS JSON) FROM raw_docs "
+        f"WHERE {_UNREADABLE_ENVELOPE}",
+        [why.text, why.code, why.params_json()],
+    )
+    con.execute(f"DELETE FROM raw_docs WHERE {_UNREADABLE_ENVELOPE}")
+
+
 def _ses_record(doc: Mapping[str, Any]) -> Any:
     """The SES record itself: the parsed `Message` of an SNS notification, or the document."""
     if doc.get("Type") == "Notification" and isinstance(doc.get("Message"), str):
@@ -159,5 +181,6 @@ READERS = (
         container="json",
         sniff=_is_ses,
         stage_sql=STAGE_SQL,
+        prepare=refuse_unreadable_envelopes,
     ),
 )

@@ -101,5 +101,6 @@ class ReaderSpec:
     def recognises(self, sample: Any) -> bool:
         try:
             return bool(self.sniff(sample))
-        except (AttributeError, KeyError, TypeError, ValueError):
+        # RecursionError: a sniff that decodes a nested JSON text (an SNS envelope's Message).
+        except (AttributeError, KeyError, TypeError, ValueError, RecursionError):
             return False

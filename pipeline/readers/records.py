@@ -26,6 +26,15 @@ import pyarrow.compute as pc
 from pipeline.errors import InputFileError
 from pipeline.i18n.messages import Message, message
 from pipeline.readers.encoding import file_encoding, lines_not_in
+from pipeline.readers.json_limits import (
+    flag_over_limits,
+    nests_deeper_than,
+    preview,
+    preview_of_bytes,
+    value_end,
+)
+from pipeline.readers.json_limits import record_too_large as _record_too_large
+from pipeline.settings import InputLimits
 
 CHUNK_RECORDS = 100_000
 # JSON Lines are split by Arrow in blocks of whole lines of about this size.
@@ -35,6 +44,9 @@ csv.field_size_limit(64 * 1024 * 1024)
 _BOM = codecs.BOM_UTF8
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes decoded with errors="surrogateescape"
 Row = tuple[int, str | None, Message | None]  # (line, raw, why it cannot be used)
+# How many records format detection looks at (pipeline.readers.detect).
+SAMPLE_RECORDS = 5
+_DEFAULT_LIMITS = InputLimits()
 
 
 @dataclass(frozen=True)
@@ -98,13 +110,16 @@ def _csv_rows(reader: Iterator[list[str]], path: Path, lines: _LineRecorder) -> 
         raise InputFileError(path, problem) from e
 
 
-def json_records(path: Path) -> Iterator[pa.Table]:
-    """Chunks of (line, raw, error, error_code, error_params) JSON records; see the module
-    docstring."""
-    if _looks_like_json_lines(path):
-        yield from _json_lines(path)
+def json_records(path: Path, limits: InputLimits = _DEFAULT_LIMITS) -> Iterator[pa.Table]:
+    """Chunks of (line, element, raw, error, error_code, error_params) JSON records, `element`
+    being the 1-based position in a top-level array; see the module docstring. A record larger
+    or nested deeper than `limits` allow is refused alone."""
+    if _looks_like_json_lines(path, limits=limits):
+        chunks = _json_lines(path, limits)
     else:
-        yield from _json_document(path)
+        chunks = _json_document(path, limits)
+    for chunk in chunks:
+        yield flag_over_limits(chunk, limits)
 
 
 _CsvRow = tuple[int, str, list[str], Message | None]  # (line, raw, fields, encoding error)
@@ -186,80 +201,128 @@ class _LineRecorder:
         return self._start, raw
 
 
-def _json_table(rows: list[Row]) -> pa.Table:
+def _json_table(rows: list[Row], elements: list[int | None] | None = None) -> pa.Table:
     return pa.table(
         {
             "line": [r[0] for r in rows],
+            "element": elements if elements is not None else [None] * len(rows),
             "raw": [r[1] for r in rows],
             "error": [r[2].text if r[2] else None for r in rows],
             "error_code": [r[2].code if r[2] else None for r in rows],
             "error_params": [r[2].params_json() if r[2] else None for r in rows],
         },
         schema=pa.schema(
-            [("line", pa.int64()), ("raw", pa.string())]
+            [("line", pa.int64()), ("element", pa.int64()), ("raw", pa.string())]
             + [(name, pa.string()) for name in ("error", "error_code", "error_params")]
         ),
     )
 
 
-def _looks_like_json_lines(path: Path, probe_lines: int = 5) -> bool:
+def _looks_like_json_lines(
+    path: Path, probe_lines: int = 5, limits: InputLimits = _DEFAULT_LIMITS
+) -> bool:
     """JSON Lines when one of the first non-blank lines is a complete JSON record on its own.
 
     Probing several lines keeps a file whose first line is truncated a JSON Lines file, so
     that only that line is refused.
     """
-    return _first_json_line(path, probe_lines) is not None
+    return _first_json_line(path, probe_lines, limits) is not None
 
 
-def _first_json_line(path: Path, probe_lines: int = 5) -> dict | list | None:
+def _first_json_line(
+    path: Path, probe_lines: int = 5, limits: InputLimits = _DEFAULT_LIMITS
+) -> dict | list | None:
+    return next(iter(_json_line_values(path, probe_lines, limits)), None)
+
+
+def _json_line_values(path: Path, probe_lines: int, limits: InputLimits) -> Iterator[dict | list]:
+    """The JSON Lines records among the first `probe_lines` non-blank lines (none when the file
+    is a pretty-printed document); a line too long or nested too deep counts as not a record."""
     probed = 0
     with open(path, "rb") as handle:
-        for raw_line in handle:
+        for raw_line in _bounded_lines(handle, limits.record_bytes):
             line = raw_line.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip()
             if not line.strip():
                 continue
             if probed == 0 and line.strip() in ("[", "{"):
-                return None  # the opening bracket of a pretty-printed document
-            try:
-                value = json.loads(line)
-            except ValueError:
-                value = None
+                return  # the opening bracket of a pretty-printed document
+            value = _decoded_line(line, limits)
             # Nested lines of a pretty-printed document are indented; records of JSON Lines are not.
             if isinstance(value, dict | list) and not line[0].isspace():
-                return value
+                yield value
             probed += 1
             if probed >= probe_lines:
-                return None
-    return None
+                return
+
+
+def _bounded_lines(handle: BinaryIO, max_bytes: int) -> Iterator[bytes]:
+    """The file's lines; a line over `max_bytes` is read past and given as an empty line."""
+    while line := handle.readline(max_bytes + 1):
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield b""
+            continue
+        yield line
+
+
+def _decoded_line(line: str, limits: InputLimits) -> Any:
+    if nests_deeper_than(line, limits.nesting_depth):
+        return None
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+
+
+def json_samples(
+    path: Path, count: int = SAMPLE_RECORDS, limits: InputLimits = _DEFAULT_LIMITS
+) -> list[Any]:
+    """The first `count` readable JSON records of the file (lines, or a document's top-level
+    values, arrays unwrapped to their elements), for format detection; records that cannot be
+    decoded or break the limits are left out."""
+    if _looks_like_json_lines(path, limits=limits):
+        values: list[Any] = list(_json_line_values(path, count * 2, limits))
+    else:
+        values = _document_samples(path, count, limits)
+    samples: list[Any] = []
+    for value in values:
+        samples.extend(value[:count] if isinstance(value, list) else [value])
+    return samples[:count]
+
+
+def _document_samples(path: Path, count: int, limits: InputLimits) -> list[Any]:
+    samples: list[Any] = []
+    for table in _json_document(path, limits):
+        table = flag_over_limits(table, limits)
+        for raw, error in zip(table["raw"].to_pylist(), table["error"].to_pylist(), strict=True):
+            if error is None and len(samples) < count:
+                samples.append(json.loads(raw))
+        break
+    return samples
 
 
 def first_json_record(path: Path) -> Any:
-    """The first JSON record of the file (first line, or document, or its first array element),
-    with arrays unwrapped to their first element; None when there is no readable record."""
-    value: Any = _first_json_line(path)
-    if value is None:
-        for table in _json_document(path):
-            texts = [
-                raw
-                for raw, error in zip(
-                    table["raw"].to_pylist(), table["error"].to_pylist(), strict=True
-                )
-                if error is None
-            ]
-            if texts:
-                value = json.loads(texts[0])
-            break
+    """The first JSON record of the file (first line, or document, or its first array element);
+    None when there is no readable record."""
+    samples = json_samples(path, 1)
+    value: Any = samples[0] if samples else None
     while isinstance(value, list) and value:
         value = value[0]
     return value
 
 
-def _json_lines(path: Path) -> Iterator[pa.Table]:
+def _json_lines(path: Path, limits: InputLimits = _DEFAULT_LIMITS) -> Iterator[pa.Table]:
     """Blocks of whole lines split by Arrow; a block that is not all UTF-8 is read line by line,
-    so that only its undecodable lines are refused (with the byte where decoding failed)."""
+    so that only its undecodable lines are refused (with the byte where decoding failed). A line
+    longer than the record limit is never held whole: it is refused with its start."""
     number = 0
     with open(path, "rb") as handle:
-        for block in _line_blocks(handle):
+        for block in _line_blocks(handle, limits.record_bytes):
+            if isinstance(block, _LongLine):
+                number += 1
+                yield _json_table([(number, block.start, _record_too_large(block.size, limits))])
+                continue
             if number == 0 and block.startswith(_BOM):
                 block = block[len(_BOM) :]
             try:
@@ -269,19 +332,47 @@ def _json_lines(path: Path) -> Iterator[pa.Table]:
             number += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
 
 
-def _line_blocks(handle: BinaryIO) -> Iterator[bytes]:
-    """The file in blocks of about JSON_BLOCK_BYTES, each ending at the end of a line."""
+@dataclass(frozen=True)
+class _LongLine:
+    """A line longer than the record limit: its start (as text) and its size in bytes."""
+
+    start: str
+    size: int
+
+
+def _line_blocks(handle: BinaryIO, max_line: int) -> Iterator[bytes | _LongLine]:
+    """The file in blocks of about JSON_BLOCK_BYTES, each ending at the end of a line; a line
+    that grows past `max_line` bytes without ending is given as a _LongLine instead."""
     rest = b""
     while chunk := handle.read(JSON_BLOCK_BYTES):
         block = rest + chunk
         cut = block.rfind(b"\n") + 1
         if cut == 0:
-            rest = block
+            if len(block) > max_line:
+                long_line, rest = _rest_of_long_line(handle, block)
+                yield long_line
+            else:
+                rest = block
             continue
         rest = block[cut:]
         yield block[:cut]
     if rest:
         yield rest
+
+
+def _rest_of_long_line(handle: BinaryIO, start: bytes) -> tuple[_LongLine, bytes]:
+    """Read past the end of the line `start` begins (never holding it whole); the line, and
+    what follows its end in the last block read."""
+    size = len(start)
+    after = b""
+    while chunk := handle.read(JSON_BLOCK_BYTES):
+        end = chunk.find(b"\n")
+        if end >= 0:
+            size += end
+            after = chunk[end + 1 :]
+            break
+        size += len(chunk)
+    return _LongLine(preview_of_bytes(start, size), size), after
 
 
 def _json_lines_table(block: bytes, first_number: int) -> pa.Table:
@@ -296,6 +387,7 @@ def _json_lines_table(block: bytes, first_number: int) -> pa.Table:
     return pa.table(
         {
             "line": numbers.filter(keep),
+            "element": pa.nulls(count, pa.int64()),
             "raw": texts.filter(keep).cast(pa.string()),
             "error": pa.nulls(count, pa.string()),
             "error_code": pa.nulls(count, pa.string()),
@@ -326,19 +418,39 @@ def _json_lines_one_by_one(block: bytes, first_number: int) -> Iterator[pa.Table
         yield _json_table(batch)
 
 
-def _json_document(path: Path) -> Iterator[pa.Table]:
+def _json_document(path: Path, limits: InputLimits = _DEFAULT_LIMITS) -> Iterator[pa.Table]:
     # Bytes that are not UTF-8 become lone surrogates: the records holding one are refused
     # alone (a JSON array written by a tool with the wrong encoding keeps its clean elements).
     text = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     decoder = json.JSONDecoder()
     start = _skip_ws(text, 0)
+    elements: list[int | None]
     if start < len(text) and text[start] == "[":
-        rows = list(_array_elements(text, start, decoder))
+        rows = list(_array_elements(text, start, decoder, limits))
+        elements = list(range(1, len(rows) + 1))
     else:
-        rows = list(_top_level_values(text, start, decoder))
+        rows = list(_top_level_values(text, start, decoder, limits))
+        elements = [None] * len(rows)
     rows = [_flag_undecodable(row) for row in rows]
     for i in range(0, len(rows), CHUNK_RECORDS):
-        yield _json_table(rows[i : i + CHUNK_RECORDS])
+        yield _json_table(rows[i : i + CHUNK_RECORDS], elements[i : i + CHUNK_RECORDS])
+
+
+def _decode_at(
+    text: str, pos: int, decoder: json.JSONDecoder, limits: InputLimits
+) -> tuple[int, Message | None]:
+    """Where the JSON value at `pos` ends; for a value nested too deep for Python's decoder, its
+    end found by scanning brackets and the reason to refuse it. JSONDecodeError otherwise."""
+    try:
+        return int(decoder.raw_decode(text, pos)[1]), None
+    except RecursionError:
+        return value_end(text, pos), message("too_deep", limit=limits.nesting_depth)
+
+
+def _value_row(text: str, pos: int, end: int, problem: Message | None, line: int) -> Row:
+    if problem is None:
+        return line, text[pos:end], None
+    return line, preview(text[pos:end]), problem
 
 
 def _flag_undecodable(row: Row) -> Row:
@@ -348,7 +460,9 @@ def _flag_undecodable(row: Row) -> Row:
     return line, _UNDECODABLE.sub("\ufffd", raw), error or message("utf8")
 
 
-def _array_elements(text: str, start: int, decoder: json.JSONDecoder) -> Iterator[Row]:
+def _array_elements(
+    text: str, start: int, decoder: json.JSONDecoder, limits: InputLimits
+) -> Iterator[Row]:
     """Elements of a top-level array with their start lines; a broken tail is one error record."""
     pos = _skip_ws(text, start + 1)
     line_at = _LineCounter(text)
@@ -356,7 +470,7 @@ def _array_elements(text: str, start: int, decoder: json.JSONDecoder) -> Iterato
         return
     while pos < len(text):
         try:
-            _, end = decoder.raw_decode(text, pos)
+            end, problem = _decode_at(text, pos, decoder, limits)
         except json.JSONDecodeError as e:
             line = line_at(e.pos)
             yield (
@@ -365,7 +479,7 @@ def _array_elements(text: str, start: int, decoder: json.JSONDecoder) -> Iterato
                 message("bad_json", line=line, detail=e.msg),
             )
             return
-        yield line_at(pos), text[pos:end], None
+        yield _value_row(text, pos, end, problem, line_at(pos))
         pos = _skip_ws(text, end)
         if pos < len(text) and text[pos] == ",":
             pos = _skip_ws(text, pos + 1)
@@ -384,13 +498,15 @@ def _array_elements(text: str, start: int, decoder: json.JSONDecoder) -> Iterato
     yield line_at(len(text)), "", message("unclosed")
 
 
-def _top_level_values(text: str, start: int, decoder: json.JSONDecoder) -> Iterator[Row]:
+def _top_level_values(
+    text: str, start: int, decoder: json.JSONDecoder, limits: InputLimits
+) -> Iterator[Row]:
     """One or more concatenated JSON values (a single document is the usual case)."""
     pos = start
     line_at = _LineCounter(text)
     while pos < len(text):
         try:
-            _, end = decoder.raw_decode(text, pos)
+            end, problem = _decode_at(text, pos, decoder, limits)
         except json.JSONDecodeError as e:
             yield (
                 line_at(pos),
@@ -398,7 +514,7 @@ def _top_level_values(text: str, start: int, decoder: json.JSONDecoder) -> Itera
                 message("bad_json", line=line_at(e.pos), detail=e.msg),
             )
             return
-        yield line_at(pos), text[pos:end], None
+        yield _value_row(text, pos, end, problem, line_at(pos))
         pos = _skip_ws(text, end)
 
 

@@ -23,12 +23,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
 from pipeline.errors import StoreBusyError, StoreError
 from pipeline.i18n.messages import message
 from pipeline.settings import Settings
+from pipeline.store.failures import abort_transaction, disk_full_error, is_disk_full, os_error
 from pipeline.store.schema import migrate, schema_version
 
 log = logging.getLogger(__name__)
@@ -82,9 +84,9 @@ def open_writer(
         try:
             _copy_published(db_path, work_path)
             con = _connect(work_path, settings)
-        except BaseException:
+        except BaseException as e:
             _unlink_work(work_path)
-            raise
+            _raise_store_failure(e, db_path, "making the work copy of the store")
         try:
             interrupted = _unpublished_sessions(con, _read_journal(journal_path))
             writer = Writer(con, settings, journal_path, earlier_interruptions=interrupted)
@@ -92,13 +94,27 @@ def open_writer(
             yield writer
             _mark_published_sessions(con, writer)
             _checkpoint(con)
-        except BaseException:
+        except BaseException as e:
             con.close()
             _unlink_work(work_path)
-            raise
+            _raise_store_failure(e, db_path, "ingesting into the work copy")
         con.close()
-        _publish(work_path, db_path)
+        try:
+            _publish(work_path, db_path)
+        except OSError as e:
+            _unlink_work(work_path)
+            _raise_store_failure(e, db_path, "publishing the work copy")
         journal_path.unlink(missing_ok=True)
+
+
+def _raise_store_failure(error: BaseException, db_path: Path, doing: str) -> NoReturn:
+    """Raise `error` again, or, for a full disk or another OS error, the StoreError saying so in
+    one sentence (pipeline.store.failures)."""
+    if is_disk_full(error):
+        raise disk_full_error(db_path, doing) from error
+    if isinstance(error, OSError):
+        raise os_error(db_path, doing, error) from error
+    raise error
 
 
 def _copy_published(db_path: Path, work_path: Path) -> None:
@@ -167,7 +183,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, interrupted: list[dict]) -> None:
             _record_interrupted(con, session)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        abort_transaction(con)
         raise
 
 

@@ -136,6 +136,11 @@ def rejects_section(view: Page) -> None:
             "line": st.column_config.NumberColumn(
                 view.t("data.rejects.column.line"), width="small"
             ),
+            "element": st.column_config.NumberColumn(
+                view.t("data.rejects.column.element"),
+                help=view.t("data.rejects.column.element_help"),
+                width="small",
+            ),
             "reason": st.column_config.TextColumn(
                 view.t("data.rejects.column.reason"), width="large"
             ),
