@@ -148,9 +148,9 @@ def test_the_migration_brings_a_version_4_store_to_5_with_the_same_history_and_e
     }
     assert len(before["email_history"]) > 5 and len(before["email_events"]) > 10
     old.begin()
-    assert migrate(old) == SCHEMA_VERSION == 5
+    assert migrate(old) == SCHEMA_VERSION == 6
     old.commit()
-    assert schema_version(old) == 5
+    assert schema_version(old) == 6
     for relation, rows in before.items():
         assert old.execute(f"SELECT * FROM {relation} ORDER BY ALL").fetchall() == rows
     assert_as_the_join_views(old)

@@ -79,26 +79,28 @@ def find_contacts(
     if kind is not None and kind not in RECIPIENT_KINDS:
         raise ValueError(f"unknown recipient kind {kind!r}")
     words = search_words(text)
-    # The contacts with a mail whose name, address or id holds every word, found by a scan of
-    # the prepared column; only their mails are then grouped (all of the kind's, without text).
+    # Read from the store's contact_totals (one row per contact, kind and address, with every
+    # distinct contact_text of their mails: migration 006). A contact matches when one of their
+    # mails' texts holds every word; only the matching contacts' rows are then grouped.
     match = " AND ".join(_MATCH for _ in words) or "TRUE"
     narrow = "contact_id IN (SELECT contact_id FROM matching)" if words else "TRUE"
     exact = (text or "").strip().lower()
     sql = f"""
         WITH of_kind AS (
-            SELECT contact_id, recipient_name, recipient_email, requested_at, status,
-                   contact_text
-            FROM mails
-            WHERE contact_id IS NOT NULL AND (? IS NULL OR recipient_kind = ?)
+            SELECT * FROM contact_totals WHERE (? IS NULL OR recipient_kind = ?)
         ),
-        matching AS (SELECT DISTINCT contact_id FROM of_kind WHERE {match})
+        matching AS (
+            SELECT DISTINCT contact_id
+            FROM (SELECT contact_id, unnest(contact_texts) AS contact_text FROM of_kind)
+            WHERE {match}
+        )
         SELECT contact_id,
-               arg_max(recipient_name, requested_at)  AS recipient_name,
-               arg_max(recipient_email, requested_at) AS recipient_email,
+               arg_max(recipient_name, named_at)      AS recipient_name,
+               arg_max(recipient_email, last_mail_at) AS recipient_email,
                count(DISTINCT recipient_email)        AS addresses,
-               count(*)                               AS mails,
-               count(*) FILTER (WHERE {_FAILED})      AS failures,
-               max(requested_at)                      AS last_mail_at,
+               sum(mails)::BIGINT                     AS mails,
+               sum(failures)::BIGINT                  AS failures,
+               max(last_mail_at)                      AS last_mail_at,
                count(*) OVER ()                       AS matches
         FROM of_kind
         WHERE {narrow}

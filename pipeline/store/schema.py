@@ -20,6 +20,7 @@ MIGRATIONS: tuple[str, ...] = (
     "003_vocabulary.sql",
     "004_message_codes.sql",
     "005_materialised_mails.sql",
+    "006_daily_rollups.sql",
 )
 
 
