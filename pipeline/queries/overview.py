@@ -137,8 +137,10 @@ def volume_over_time(
         src.params,
     ).df()
     found["bucket"] = pd.to_datetime(found["bucket"]).dt.date
+    found["value"] = found["value"].astype(object)  # no rows: pandas would make it float
     values = sorted(found["value"].unique())
-    grid = _bucket_frame(period, bucket).merge(pd.DataFrame({"value": values}), how="cross")
+    values_frame = pd.DataFrame({"value": pd.Series(values, dtype=object)})
+    grid = _bucket_frame(period, bucket).merge(values_frame, how="cross")
     frame = grid.merge(found, on=["bucket", "value"], how="left")
     frame["mails"] = frame["mails"].fillna(0).astype("int64")
     return frame
