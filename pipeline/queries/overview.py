@@ -210,22 +210,29 @@ def monthly_slices(
     month is returned only when it has the volume an alert needs (GUARDS: a domain with two
     mails cannot raise one), at most MAX_DOMAIN_SLICES a month, those with the most failures
     and complaints first: the long tail of domains never leaves the database."""
-    columns = {"recipient_domain", "provider", "email_type", "bounce_category", "requested_day"}
-    src = source(con, in_period(mail_filter, period), _COUNT_READS | columns)
+    # The month-wide, provider and mail-type slices from the smallest rollup that has them; the
+    # domains' from one that has domains.
+    narrowed = in_period(mail_filter, period)
+    columns = {"provider", "email_type", "bounce_category", "requested_day"}
+    src = source(con, narrowed, _COUNT_READS | columns)
+    by_domain = source(con, narrowed, _COUNT_READS | columns | {"recipient_domain"})
+    read = "status, bounce_category, human_open, complained, mails"
     return con.execute(
         f"""
         WITH base AS (  -- only what the slices and COUNTS read
-            SELECT {_bucket(src, "month")} AS month, recipient_domain, provider, email_type,
-                   status, bounce_category, human_open, complained, mails
+            SELECT {_bucket(src, "month")} AS month, provider, email_type, {read}
             FROM {src.relation} WHERE {src.where}
         ),
+        domains AS (
+            SELECT {_bucket(by_domain, "month")} AS month, recipient_domain, {read}
+            FROM {by_domain.relation} WHERE {by_domain.where} AND recipient_domain IS NOT NULL
+        ),
         sliced AS (
-            SELECT month, 'all' AS dimension, NULL::VARCHAR AS value, * EXCLUDE (month) FROM base
-            UNION ALL SELECT month, 'recipient_domain', recipient_domain, * EXCLUDE (month)
-                FROM base WHERE recipient_domain IS NOT NULL
-            UNION ALL SELECT month, 'provider', provider, * EXCLUDE (month)
+            SELECT month, 'all' AS dimension, NULL::VARCHAR AS value, {read} FROM base
+            UNION ALL SELECT month, 'recipient_domain', recipient_domain, {read} FROM domains
+            UNION ALL SELECT month, 'provider', provider, {read}
                 FROM base WHERE provider IS NOT NULL
-            UNION ALL SELECT month, 'email_type', email_type, * EXCLUDE (month)
+            UNION ALL SELECT month, 'email_type', email_type, {read}
                 FROM base WHERE email_type IS NOT NULL
         ),
         counted AS (
@@ -264,7 +271,7 @@ def monthly_slices(
          AND c.value IS NOT DISTINCT FROM s.value
         ORDER BY s.month, s.dimension, s.value
         """,
-        src.params,
+        [*src.params, *by_domain.params],
     ).df()
 
 
