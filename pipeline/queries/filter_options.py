@@ -46,12 +46,12 @@ def contacts(
 ) -> pd.DataFrame:
     """Contacts (contact_id, name, email, kind as of their latest mail), by name; only those of
     `session_id` when given; at most `limit`, the most recently mailed kept. Without a session
-    they are read from the store's `contact_totals` (one row per contact, kind and address)."""
+    they are read from the store's `contact_totals` (one row per contact and kind)."""
     if session_id is None:
         people = """
             SELECT contact_id,
                    arg_max(recipient_name, named_at) AS name,
-                   arg_max(recipient_email, last_mail_at) AS email,
+                   arg_max(recipient_email, addressed_at) AS email,
                    arg_max(recipient_kind, last_mail_at) AS kind,
                    max(last_mail_at) AS last_mail_at
             FROM contact_totals

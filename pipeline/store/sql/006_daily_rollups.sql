@@ -14,8 +14,8 @@
 --   4,500 rows without domains, 11,600 with): the other charts read the small table.
 -- * `session_days`: per day and session, without the recipient's domain (a session's mails to
 --   one domain are often one mail: the table would be as large as mail_status).
--- * `session_totals` and `contact_totals`: one row per session, and per contact, kind and
---   address. Their distinct recipients and addresses do not add up across days, so they are
+-- * `session_totals` and `contact_totals`: one row per session, and per contact and kind (the
+--   Contacts list shows one kind: its list is then a plain top-N, no grouping). Their distinct recipients and addresses do not add up across days, so they are
 --   kept whole per session and contact and recomputed for the sessions and contacts an ingest
 --   touched.
 --
@@ -70,9 +70,15 @@ WHERE session_id IS NOT NULL
 GROUP BY session_id;
 
 CREATE OR REPLACE MACRO contact_totals_of(mail_rows) AS TABLE
-SELECT contact_id, recipient_kind, recipient_email,
+SELECT contact_id, recipient_kind,
+       -- the name and address of the latest mail that has one, and when it was sent: across
+       -- kinds, the contact's are those of the latest of these
        arg_max(recipient_name, requested_at)                         AS recipient_name,
        max(requested_at) FILTER (WHERE recipient_name IS NOT NULL)   AS named_at,
+       arg_max(recipient_email, requested_at)                        AS recipient_email,
+       max(requested_at) FILTER (WHERE recipient_email IS NOT NULL)  AS addressed_at,
+       coalesce(list(DISTINCT recipient_email ORDER BY recipient_email)
+                FILTER (WHERE recipient_email IS NOT NULL), [])      AS addresses,
        max(requested_at)                                             AS last_mail_at,
        count(*)                                                      AS mails,
        count(*) FILTER (WHERE status IN ('undeliverable', 'send_error')) AS failures,
@@ -81,7 +87,7 @@ SELECT contact_id, recipient_kind, recipient_email,
        list(DISTINCT contact_text ORDER BY contact_text)             AS contact_texts
 FROM query_table(mail_rows)
 WHERE contact_id IS NOT NULL
-GROUP BY contact_id, recipient_kind, recipient_email;
+GROUP BY contact_id, recipient_kind;
 
 CREATE TABLE mail_days AS SELECT * FROM mail_days_of('mail_status') ORDER BY requested_day;
 CREATE TABLE domain_days AS SELECT * FROM domain_days_of('mail_status') ORDER BY requested_day;
