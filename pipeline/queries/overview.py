@@ -190,12 +190,32 @@ def sessions_with_most_failures(
     """The `top` sessions with the most undeliverable and send-error mails (at least one),
     with every count and the session's name (that of its latest mail naming it)."""
     src = source(con, mail_filter, _COUNT_READS | {"session_id", "session_name", "named_at"})
+    # Every count is grouped only for the sessions that can make the top: those failing at
+    # least as often as the `top`-th (ties kept, for the order by mails); the failures are
+    # counted from the failed rows alone. Grouping every session of the period with every count
+    # grew with the store.
     return con.execute(
-        f"SELECT session_id AS value, arg_max(session_name, named_at) AS session_name, {COUNTS} "
-        f"FROM {src.relation} WHERE {src.where} AND session_id IS NOT NULL GROUP BY session_id "
-        f"HAVING sum(mails) FILTER (WHERE {_FAILED}) > 0 "
-        f"ORDER BY status_undeliverable + status_send_error DESC, mails DESC, value LIMIT ?",
-        [*src.params, top],
+        f"""
+        WITH picked AS (
+            SELECT * FROM {src.relation} WHERE {src.where} AND session_id IS NOT NULL
+        ),
+        failing AS (
+            SELECT session_id, sum(mails) AS failures FROM picked WHERE {_FAILED}
+            GROUP BY session_id
+        ),
+        candidates AS (
+            SELECT session_id FROM failing
+            WHERE failures >= (SELECT min(failures) FROM
+                               (SELECT failures FROM failing ORDER BY failures DESC LIMIT ?))
+        )
+        SELECT session_id AS value, arg_max(session_name, named_at) AS session_name, {COUNTS}
+        FROM picked
+        WHERE session_id IN (SELECT session_id FROM candidates)
+        GROUP BY session_id
+        ORDER BY status_undeliverable + status_send_error DESC, mails DESC, value
+        LIMIT ?
+        """,
+        [*src.params, top, top],
     ).df()
 
 
