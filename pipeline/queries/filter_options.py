@@ -6,11 +6,14 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipeline.rules.statuses import RECIPIENT_KINDS
+
 MAX_DOMAINS = 2_000
 MAX_SESSIONS = 500
 # A selectbox of more contacts than this is slow to draw and useless to scroll: the others are
 # found with the free-text filter (name, address).
 MAX_CONTACTS = 500
+_ROWS_PER_CONTACT = len(RECIPIENT_KINDS) + 1  # contact_totals: one row per kind, and one without
 
 
 def providers(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -48,13 +51,25 @@ def contacts(
     `session_id` when given; at most `limit`, the most recently mailed kept. Without a session
     they are read from the store's `contact_totals` (one row per contact and kind)."""
     if session_id is None:
-        people = """
+        # The latest contacts without grouping them all: a contact has at most one row per kind
+        # (and one without), so the `limit` latest are among the latest `limit` × that rows.
+        people = f"""
+            WITH latest_rows AS (
+                SELECT contact_id, last_mail_at FROM contact_totals
+                ORDER BY last_mail_at DESC, contact_id
+                LIMIT CAST($limit AS BIGINT) * {_ROWS_PER_CONTACT}
+            ),
+            chosen AS (
+                SELECT contact_id FROM latest_rows GROUP BY contact_id
+                ORDER BY max(last_mail_at) DESC, contact_id LIMIT $limit
+            )
             SELECT contact_id,
                    arg_max(recipient_name, named_at) AS name,
                    arg_max(recipient_email, addressed_at) AS email,
                    arg_max(recipient_kind, last_mail_at) AS kind,
                    max(last_mail_at) AS last_mail_at
             FROM contact_totals
+            WHERE contact_id IN (SELECT contact_id FROM chosen)
             GROUP BY contact_id
         """
     else:
