@@ -7,6 +7,7 @@ address, with what to do; support marks an address handled with a short note.
 
 import streamlit as st
 
+from pipeline.i18n.numbers import format_count
 from pipeline.queries.failures import (
     default_period,
     failed_mails_filter,
@@ -47,10 +48,13 @@ show_flash()
 address, category = url_value("to"), url_value("category")
 category = category if category in BOUNCE_CATEGORIES else None
 categories = advised(cached_query(failures_by_category)(view.snapshot, start, end), view.lang)
-every_address = advised(cached_query(failures_by_address)(view.snapshot, start, end), view.lang)
+every_address = advised(
+    cached_query(failures_by_address)(view.snapshot, start, end, include=address), view.lang
+)
 notes_path = view.settings.resolved_notes_path
 notes = latest_notes(notes_path, every_address["recipient_email"])
-failure_tiles(view, categories, address_table(every_address, notes, view.lang))
+total_addresses = int(every_address["addresses"].iloc[0]) if len(every_address) else 0
+failure_tiles(view, categories, address_table(every_address, notes, view.lang), total_addresses)
 if every_address.empty:
     st.success(view.t("failed.none_in_period"), icon="🎉")
     st.stop()
@@ -67,8 +71,16 @@ st.subheader(view.t("failed.by_address"), anchor=False)
 st.caption(view.t("failed.click_hint"))
 addresses = every_address
 if category:
-    found = cached_query(failures_by_address)(view.snapshot, start, end, category)
+    found = cached_query(failures_by_address)(view.snapshot, start, end, category, include=address)
     addresses = advised(found, view.lang)
+if len(addresses) and int(addresses["addresses"].iloc[0]) > len(addresses):
+    st.caption(
+        view.t(
+            "failed.addresses_cut",
+            shown=format_count(len(addresses), view.lang),
+            count=format_count(int(addresses["addresses"].iloc[0]), view.lang),
+        )
+    )
 table = address_table(addresses, notes, view.lang)
 address_picker(view, table[~table["handled"]] if hide_handled else table, generation=generation)
 

@@ -12,15 +12,19 @@ from pipeline.queries import overview as q
 from pipeline.reports.alerts import find_alerts, group_alerts
 from ui.app.db import cached_query
 from ui.app.shell import page
-from ui.overview.breakdown_charts import breakdown_bars
-from ui.overview.charts import status_bars, volume_bars
+from ui.overview import breakdown_charts, charts, rate_charts
 from ui.overview.drill import drill_chart
+from ui.overview.figure_cache import cached_figure
 from ui.overview.kpis import alerts_section, kpi_cards
-from ui.overview.rate_charts import complaint_rates, engagement_rates, failure_rates
 from ui.overview.selection import bucket_switch, period_caption, scale_switch, selection_bar
 
 TOP_DOMAINS = 10
 TOP_SESSIONS = 10
+status_bars, volume_bars = cached_figure(charts.status_bars), cached_figure(charts.volume_bars)
+failure_rates = cached_figure(rate_charts.failure_rates)
+engagement_rates = cached_figure(rate_charts.engagement_rates)
+complaint_rates = cached_figure(rate_charts.complaint_rates)
+breakdown_bars = cached_figure(breakdown_charts.breakdown_bars)
 
 view = page("nav.overview")
 today = dt.datetime.now(ZoneInfo(view.settings.timezone)).date()

@@ -9,19 +9,27 @@ from pipeline.filters.mail_filter import MailFilter
 from pipeline.i18n import format_datetime
 from pipeline.i18n.numbers import format_count
 from pipeline.queries.history import status_counts
-from pipeline.queries.sessions import session_list, session_summary, type_status_counts
+from pipeline.queries.sessions import (
+    MAX_SESSIONS,
+    session_list,
+    session_summary,
+    type_status_counts,
+)
 from ui.app.db import cached_query
 from ui.app.figures import status_tiles, type_status_chart
 from ui.app.shell import page
+from ui.app.url_state import url_value
 from ui.grid.mail_list import mail_list
-from ui.sessions.picker import session_picker
+from ui.sessions.picker import PARAM, session_picker, session_search
 from ui.sessions.proof import session_proof_downloads
 
 view = page("nav.sessions")
-sessions = cached_query(session_list)(view.snapshot)
+linked = url_value(PARAM)  # a link's session is offered wherever it ranks
+sessions = cached_query(session_list)(view.snapshot, None, MAX_SESSIONS, linked)
 if sessions.empty:
     st.info(view.t("sessions.none"))
     st.stop()
+sessions = session_search(view, sessions, linked)
 
 session_id = session_picker(view, sessions)
 if session_id is None:

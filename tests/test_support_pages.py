@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 from support_store import Mail, write_store
 
@@ -318,3 +319,34 @@ def test_a_note_is_shown_as_written_never_as_markup(settings) -> None:
     assert "<script>" not in shown and "<i>" not in shown
     assert "&lt;script&gt;x()&lt;/script&gt;" in shown and "**bold**" in shown
     assert "<b>&lt;i&gt;Eve&lt;/i&gt;</b>, le 02/03/2026 à 10:30" in shown  # Paris time
+
+
+def test_past_the_listed_sessions_a_search_finds_any_of_them(demo_env, demo_rows, monkeypatch):
+    import pipeline.queries.sessions as sessions
+
+    monkeypatch.setattr(sessions, "MAX_SESSIONS", 3)
+    st.cache_data.clear()
+    app = ran(page("sessions.py", monkeypatch))
+    assert len(app.selectbox(key="session_pick").options) == 3
+    assert any("3 sessions les plus récentes" in c for c in captions(app))
+    ran(app.text_input(key="session_pick::search").input(demo_rows["other_session"]))
+    options = app.selectbox(key="session_pick").options
+    assert any(demo_rows["other_session"] in option for option in options), options
+
+
+def test_a_session_link_past_the_listed_ones_still_opens_it(demo_env, demo_rows, monkeypatch):
+    import pipeline.queries.sessions as sessions
+
+    monkeypatch.setattr(sessions, "MAX_SESSIONS", 1)
+    app = ran(page("sessions.py", monkeypatch, session=demo_rows["other_session"]))
+    assert app.selectbox(key="session_pick").value == demo_rows["other_session"]
+
+
+def test_the_failed_page_says_when_it_cut_the_address_table(demo_env, notes_file, monkeypatch):
+    import pipeline.queries.failures as failures
+
+    monkeypatch.setattr(failures.failures_by_address, "__defaults__", (None, 2, None))
+    st.cache_data.clear()  # results of the uncut query, cached by an earlier test
+    app = ran(page("failed.py", monkeypatch))
+    assert len(app.dataframe[1].value) == 2
+    assert any("Les 2 adresses en échec le plus récemment" in c for c in captions(app))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipeline.ingest.validate import insert_rejects
+from pipeline.rules.rollups import refresh_rollups
 from pipeline.rules.sql_files import run_sql_file
 
 _EVENT_COLUMNS = (
@@ -178,6 +179,7 @@ def refresh_touched_mails(con: duckdb.DuckDBPyConnection) -> int:
     run_sql_file(con, "refresh_mails.sql")
     run_sql_file(con, "status_rules.sql")
     run_sql_file(con, "write_mails.sql")
+    refresh_rollups(con)
     return _count(
         con,
         """

@@ -79,34 +79,40 @@ def find_contacts(
     if kind is not None and kind not in RECIPIENT_KINDS:
         raise ValueError(f"unknown recipient kind {kind!r}")
     words = search_words(text)
-    # The contacts with a mail whose name, address or id holds every word, found by a scan of
-    # the prepared column; only their mails are then grouped (all of the kind's, without text).
+    # Read from the store's contact_totals (one row per contact and kind, with their addresses
+    # and every distinct contact_text of their mails: migration 006). A contact matches when
+    # one of their mails' texts holds every word.
     match = " AND ".join(_MATCH for _ in words) or "TRUE"
-    narrow = "contact_id IN (SELECT contact_id FROM matching)" if words else "TRUE"
     exact = (text or "").strip().lower()
+    if kind is not None:  # one row per contact: no grouping
+        sql = f"""
+            SELECT contact_id, recipient_name, recipient_email,
+                   len(addresses)           AS addresses,
+                   mails, failures, last_mail_at,
+                   count(*) OVER ()         AS matches
+            FROM contact_totals
+            WHERE recipient_kind = ?
+              AND len(list_filter(contact_texts, lambda contact_text: {match})) > 0
+            ORDER BY list_contains(addresses, ?) DESC, last_mail_at DESC, contact_id
+            LIMIT ?
+        """
+        return con.execute(sql, [kind, *words, exact, limit]).df()
     sql = f"""
-        WITH of_kind AS (
-            SELECT contact_id, recipient_name, recipient_email, requested_at, status,
-                   contact_text
-            FROM mails
-            WHERE contact_id IS NOT NULL AND (? IS NULL OR recipient_kind = ?)
-        ),
-        matching AS (SELECT DISTINCT contact_id FROM of_kind WHERE {match})
         SELECT contact_id,
-               arg_max(recipient_name, requested_at)  AS recipient_name,
-               arg_max(recipient_email, requested_at) AS recipient_email,
-               count(DISTINCT recipient_email)        AS addresses,
-               count(*)                               AS mails,
-               count(*) FILTER (WHERE {_FAILED})      AS failures,
-               max(requested_at)                      AS last_mail_at,
-               count(*) OVER ()                       AS matches
-        FROM of_kind
-        WHERE {narrow}
+               arg_max(recipient_name, named_at)                  AS recipient_name,
+               arg_max(recipient_email, addressed_at)             AS recipient_email,
+               len(list_distinct(flatten(list(addresses))))       AS addresses,
+               sum(mails)::BIGINT                                 AS mails,
+               sum(failures)::BIGINT                              AS failures,
+               max(last_mail_at)                                  AS last_mail_at,
+               count(*) OVER ()                                   AS matches
+        FROM contact_totals
         GROUP BY contact_id
-        ORDER BY bool_or(recipient_email = ?) DESC, last_mail_at DESC, contact_id
+        HAVING bool_or(len(list_filter(contact_texts, lambda contact_text: {match})) > 0)
+        ORDER BY bool_or(list_contains(addresses, ?)) DESC, last_mail_at DESC, contact_id
         LIMIT ?
     """
-    return con.execute(sql, [kind, kind, *words, exact, limit]).df()
+    return con.execute(sql, [*words, exact, limit]).df()
 
 
 def contact_identity(con: duckdb.DuckDBPyConnection, contact_id: str) -> ContactIdentity | None:

@@ -22,6 +22,9 @@ from pipeline.support.guidance import guidance
 from pipeline.support.typos import is_valid_address, suggest_address
 
 DEFAULT_PERIOD_DAYS = 30
+#: At most this many addresses in the table (the latest failures first); the others are reached
+#: by narrowing the period or picking a category.
+MAX_ADDRESSES = 2_000
 
 
 def failed_mails_filter(start: dt.date | None, end: dt.date | None) -> MailFilter:
@@ -49,13 +52,17 @@ def failures_by_address(
     start: dt.date | None,
     end: dt.date | None,
     bounce_category: str | None = None,
+    limit: int = MAX_ADDRESSES,
+    include: str | None = None,
 ) -> pd.DataFrame:
     """One row per recipient address that failed in the period (with a failure of that bounce
-    category, when given), the latest failure first.
+    category, when given), the latest failure first; at most `limit` of them, and `include`
+    (the address a link names) wherever it ranks.
 
     Columns: recipient_email, recipient_name, recipient_kind, contact_id (of the latest failed
     mail), mails, undeliverable, send_errors, sessions, first_failed_at, last_failed_at, and
-    of the latest failure: last_status, bounce_category, last_reason, smtp_code, last_send_id.
+    of the latest failure: last_status, bounce_category, last_reason, smtp_code, last_send_id;
+    and `addresses`, how many addresses failed in all (more than the rows when cut).
     """
     failed = failed_mails_filter(start, end)
     if bounce_category:
@@ -77,13 +84,18 @@ def failures_by_address(
                arg_max(bounce_category, coalesce(status_at, requested_at)) AS bounce_category,
                arg_max(last_reason, coalesce(status_at, requested_at))     AS last_reason,
                arg_max(smtp_code, coalesce(status_at, requested_at))       AS smtp_code,
-               arg_max(send_id, coalesce(status_at, requested_at))         AS last_send_id
+               arg_max(send_id, coalesce(status_at, requested_at))         AS last_send_id,
+               count(*) OVER ()                               AS addresses
         FROM mails
         WHERE {where}
         GROUP BY recipient_email
+        QUALIFY row_number() OVER (
+                    ORDER BY max(coalesce(status_at, requested_at)) DESC, recipient_email
+                ) <= ?
+             OR recipient_email = lower(?)
         ORDER BY last_failed_at DESC, recipient_email
         """,
-        params,
+        [*params, limit, include],
     ).df()
 
 

@@ -89,6 +89,12 @@ def count_rejects(
     con: duckdb.DuckDBPyConnection, reject_filter: RejectFilter, lang: str = "fr"
 ) -> int:
     """How many refused records match the filter."""
+    if not reject_filter.text:  # nothing to match in the translated reasons: count the records
+        where, params = reject_filter.where()
+        row = con.execute(
+            f"SELECT count(*) FROM ingest_rejects AS r WHERE {where}", params
+        ).fetchone()
+        return int(row[0]) if row else 0
     where, params = _prepare(con, reject_filter, lang)
     row = con.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
@@ -103,7 +109,17 @@ def rejected_records(
 ) -> pd.DataFrame:
     """The matching refused records, newest run first then by line, reasons translated; the raw
     text cut to `raw_chars` characters when given (a screen; the export keeps it whole)."""
-    where, params = _prepare(con, reject_filter, lang)
+    # Without a text to find in them, only the reasons of the rows shown are translated (rows
+    # tied with the last one included, so that none of them lacks its reason).
+    page = None
+    if not reject_filter.text:
+        where, params = reject_filter.where()
+        page = (
+            f"SELECT r.* FROM ingest_rejects AS r WHERE {where} "
+            "QUALIFY rank() OVER (ORDER BY r.run_id DESC, r.line NULLS LAST) <= ?",
+            [*params, limit],
+        )
+    where, params = _prepare(con, reject_filter, lang, page)
     raw = "r.raw" if raw_chars is None else "left(r.raw, CAST(? AS INTEGER))"
     return con.execute(
         f"""
@@ -190,12 +206,18 @@ def _inert(expression: str) -> str:
 
 
 def _prepare(
-    con: duckdb.DuckDBPyConnection, reject_filter: RejectFilter, lang: str
+    con: duckdb.DuckDBPyConnection,
+    reject_filter: RejectFilter,
+    lang: str,
+    rows: tuple[str, list[object]] | None = None,
 ) -> tuple[str, list[object]]:
     """Register this connection's table of translated reasons (one per distinct reason, code and
-    parameters); the filter's condition."""
+    parameters) of `rows` (a select over ingest_rejects and its parameters; every refused record
+    when None); the filter's condition."""
+    sql, params = rows or ("SELECT * FROM ingest_rejects", [])
     reasons = con.execute(
-        "SELECT DISTINCT reason, reason_code, CAST(reason_params AS VARCHAR) FROM ingest_rejects"
+        f"SELECT DISTINCT reason, reason_code, CAST(reason_params AS VARCHAR) FROM ({sql})",
+        params,
     ).fetchall()
     texts = pd.DataFrame(
         {

@@ -21,6 +21,7 @@ MIGRATIONS: tuple[str, ...] = (
     "004_message_codes.sql",
     "005_materialised_mails.sql",
     "006_reject_element.sql",
+    "007_daily_rollups.sql",
 )
 
 

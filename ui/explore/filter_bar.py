@@ -131,20 +131,18 @@ def _multi(column: Any, view: Page, field: str, k: Any, options: Any, names: dic
 
 
 def _session_select(column: Any, view: Page, key: str) -> None:
-    frame = cached_query(filter_options.sessions)(view.snapshot)
-    names = dict(zip(frame["session_id"], frame["session_name"].fillna(""), strict=True))
-    options = _with(list(frame["session_id"]), (st.session_state.get(key),))
+    ids, names = _session_options(view.snapshot)
+    options = _with(ids, (st.session_state.get(key),))
     column.selectbox(
         view.t("explore.filter.session_id"), options, index=None, key=key,
-        format_func=lambda sid: f"{names[sid]} ({sid})" if names.get(sid) else sid,
+        format_func=lambda sid: names.get(sid, sid),
         placeholder=view.t("explore.filter.all_sessions"),
     )  # fmt: skip
 
 
 def _contact_select(column: Any, view: Page, key: str, session_key: str) -> None:
-    frame = cached_query(filter_options.contacts)(view.snapshot, st.session_state.get(session_key))
-    names = {row.contact_id: _contact_name(view, row) for row in frame.itertuples(index=False)}
-    options = _with(list(frame["contact_id"]), (st.session_state.get(key),))
+    ids, names = _contact_options(view.snapshot, st.session_state.get(session_key), view.lang)
+    options = _with(ids, (st.session_state.get(key),))
     column.selectbox(
         view.t("explore.filter.contact_id"), options, index=None, key=key,
         format_func=lambda cid: names.get(cid, cid),
@@ -153,10 +151,30 @@ def _contact_select(column: Any, view: Page, key: str, session_key: str) -> None
     )  # fmt: skip
 
 
-def _contact_name(view: Page, row: Any) -> str:
-    kind = (
-        labels("recipient_kind", view.lang).get(row.kind, "") if isinstance(row.kind, str) else ""
-    )
+# The pickers' options and labels, built once per snapshot (and session, language) rather than
+# on every run of the page: the lists are bounded (filter_options), the labels cached.
+@st.cache_data(show_spinner=False, max_entries=16)
+def _session_options(snapshot: str) -> tuple[list[str], dict[str, str]]:
+    frame = cached_query(filter_options.sessions)(snapshot)
+    ids = list(frame["session_id"])
+    names = {
+        sid: f"{name} ({sid})" if isinstance(name, str) and name else sid
+        for sid, name in zip(ids, frame["session_name"], strict=True)
+    }
+    return ids, names
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _contact_options(
+    snapshot: str, session_id: str | None, lang: str
+) -> tuple[list[str], dict[str, str]]:
+    frame = cached_query(filter_options.contacts)(snapshot, session_id)
+    names = {row.contact_id: _contact_name(lang, row) for row in frame.itertuples(index=False)}
+    return list(frame["contact_id"]), names
+
+
+def _contact_name(lang: str, row: Any) -> str:
+    kind = labels("recipient_kind", lang).get(row.kind, "") if isinstance(row.kind, str) else ""
     name = row.name if isinstance(row.name, str) and row.name else row.email
     return f"{name} · {row.email} · {kind}" if kind else f"{name} · {row.email}"
 

@@ -17,20 +17,24 @@ GENERATION_KEY = "failed_generation"
 MAIL_PARAM = "mail"
 
 
-def failure_tile_items(categories: pd.DataFrame, addresses: pd.DataFrame, lang: str) -> list[Tile]:
+def failure_tile_items(
+    categories: pd.DataFrame, addresses: pd.DataFrame, lang: str, total_addresses: int = 0
+) -> list[Tile]:
     """Failed mails, of which undeliverable and send errors; addresses, of which handled."""
     mails = int(categories["mails"].sum()) if len(categories) else 0
     undeliverable = int(categories["undeliverable"].sum()) if len(categories) else 0
     errors = int(categories["send_errors"].sum()) if len(categories) else 0
     handled = int(addresses["handled"].sum()) if len(addresses) else 0
-    still_open = len(addresses) - handled
+    # every address of the period, also those the table leaves out (failures_by_address's cap)
+    count = max(total_addresses or 0, len(addresses))
+    still_open = count - handled
     return [
         Tile(t("failed.tile.mails", lang), format_count(mails, lang), name="mails"),
         Tile(t("status.undeliverable", lang), format_count(undeliverable, lang),
              STATUS_COLOURS["undeliverable"], name="undeliverable"),
         Tile(t("status.send_error", lang), format_count(errors, lang),
              STATUS_COLOURS["send_error"], name="send_error"),
-        Tile(t("failed.tile.addresses", lang), format_count(len(addresses), lang),
+        Tile(t("failed.tile.addresses", lang), format_count(count, lang),
              name="addresses"),
         Tile(t("failed.tile.handled", lang), format_count(handled, lang), HANDLED_COLOUR,
              note=t("failed.tile.handled_note", lang, open=format_count(still_open, lang)),
@@ -38,8 +42,10 @@ def failure_tile_items(categories: pd.DataFrame, addresses: pd.DataFrame, lang: 
     ]  # fmt: skip
 
 
-def failure_tiles(view: Page, categories: pd.DataFrame, addresses: pd.DataFrame) -> None:
-    tiles(failure_tile_items(categories, addresses, view.lang))
+def failure_tiles(
+    view: Page, categories: pd.DataFrame, addresses: pd.DataFrame, total_addresses: int = 0
+) -> None:
+    tiles(failure_tile_items(categories, addresses, view.lang, total_addresses))
 
 
 def focus_bar(view: Page, address: str | None, category: str | None) -> None:

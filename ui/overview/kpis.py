@@ -37,6 +37,11 @@ from ui.overview.selection import Selection
 KPIS = ("mails", "delivery", "open", *FAILURE_RATES, "complaint")
 
 
+KPI_CARD_WIDTH = (
+    168  # px: "94,2 %" with its change, the longest label, a sparkline; 3 a row at 1024
+)
+
+
 def kpi_cards(
     view: Page,
     selection: Selection,
@@ -48,12 +53,27 @@ def kpi_cards(
     """Six cards: value, change against the previous period, definition on hover, a sparkline
     per bucket, and the count of the mails behind it as a link to them."""
     base = in_period(selection.mail_filter, selection.period)
-    for column, kpi in zip(st.columns(len(KPIS)), KPIS, strict=True):
-        with column, st.container(border=True, height="stretch"):
-            if kpi == "mails":
-                _mails_card(view, base, current, previous, previous_complete, trend)
-            else:
-                _rate_card(view, kpi, base, current, previous, trend)
+    # A row that wraps, of cards as wide as their figures need: six equal columns cut the
+    # figures and labels short on a 1024 px screen.
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for kpi in KPIS:
+            _card(view, kpi, base, current, previous, previous_complete, trend)
+
+
+def _card(
+    view: Page,
+    kpi: str,
+    base: MailFilter,
+    current: Mapping[str, int],
+    previous: Mapping[str, int],
+    previous_complete: bool,
+    trend: pd.DataFrame,
+) -> None:
+    with st.container(border=True, width=KPI_CARD_WIDTH, height="stretch"):
+        if kpi == "mails":
+            _mails_card(view, base, current, previous, previous_complete, trend)
+        else:
+            _rate_card(view, kpi, base, current, previous, trend)
 
 
 def alerts_section(view: Page, groups: Sequence[AlertGroup], selection: Selection) -> None:

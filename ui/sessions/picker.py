@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline.i18n.numbers import format_count
-from pipeline.queries.sessions import session_of_mail
+from pipeline.queries.sessions import session_list, session_of_mail
 from ui.app.db import cached_query
 from ui.app.shell import Page
 from ui.app.url_state import adopt_url_value, publish, url_value
@@ -41,6 +41,28 @@ def session_picker(view: Page, sessions: pd.DataFrame) -> str | None:
         return None
     publish(KEY, PARAM, chosen, drops=(MAIL_PARAM,))
     return chosen
+
+
+def session_search(view: Page, sessions: pd.DataFrame, linked: str | None) -> pd.DataFrame:
+    """With more sessions than the list holds (session_list's cap), a search box over all of
+    them, run in the database; the sessions to offer: those found, else the most recent."""
+    total = int(sessions["matches"].iloc[0])
+    if total <= len(sessions):
+        return sessions
+    text = st.text_input(
+        view.t("sessions.search"),
+        key=f"{KEY}::search",
+        max_chars=100,
+        placeholder=view.t("sessions.search_placeholder", count=format_count(total, view.lang)),
+    ).strip()
+    if not text:
+        st.caption(view.t("sessions.recent_only", shown=format_count(len(sessions), view.lang)))
+        return sessions
+    found = cached_query(session_list)(view.snapshot, text, len(sessions), linked)
+    if found.empty:
+        st.warning(view.t("sessions.search_none", text=text))
+        return sessions
+    return found
 
 
 def session_labels(sessions: pd.DataFrame, view: Page) -> dict[str, str]:

@@ -72,9 +72,10 @@ WHERE NOT EXISTS (
       AND s.recipient_email = e.mail_recipient)
 GROUP BY e.provider, e.message_key, e.mail_recipient;
 
--- 3. Their status before this ingest, to count what changed.
+-- 3. Their status before this ingest, to count what changed, and the day, session and contact
+--    their old rows were counted under (the rollups recount those: pipeline/rules/rollups.py).
 CREATE OR REPLACE TEMP TABLE previous_status AS
-SELECT m.mail_id, m.status
+SELECT m.mail_id, m.status, m.requested_day, m.session_id, m.contact_id
 FROM mail_status AS m
 WHERE m.mail_id IN (SELECT mail_id FROM mail_candidates)
    OR m.mail_id IN (SELECT send_id FROM touched_sends)
