@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from pipeline.errors import InputFileError
 from pipeline.i18n.messages import message
+from pipeline.ingest.duckdb_csv import load_clean_csv
 from pipeline.ingest.validate import (
     REJECTS_COLUMNS,
     insert_rejects,
@@ -28,7 +29,7 @@ from pipeline.ingest.validate import (
     validate_sends,
 )
 from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
-from pipeline.readers.records import csv_layout, csv_records, json_records
+from pipeline.readers.records import CsvLayout, csv_columns, csv_layout, csv_records, json_records
 from pipeline.rules.sql_files import run_sql_file
 
 log = logging.getLogger(__name__)
@@ -166,17 +167,9 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
     _require_columns(path, spec, header)
     width = len(header)
     con.execute("DROP TABLE IF EXISTS raw_csv")
-    first = True
-    for chunk in csv_records(path, layout):
-        chunk = chunk.rename_columns([c.lower() for c in chunk.column_names])
-        if first:
-            con.register("first_chunk", chunk)
-            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM first_chunk LIMIT 0")
-            con.unregister("first_chunk")
-            first = False
-        _append_chunks(con, "raw_csv", [chunk])
-    if first:
-        raise InputFileError(path, message("header_only"))
+    columns = [name.lower() for name in csv_columns(layout)]
+    if not load_clean_csv(con, path, layout, columns):
+        _load_csv_records(con, path, layout)
     insert_rejects(
         con,
         "raw_rejects",
@@ -189,6 +182,22 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> N
     )
     con.execute(f"DELETE FROM raw_csv WHERE field_count <> {width}")
     _add_missing_columns(con, "raw_csv", spec, header)
+
+
+def _load_csv_records(con: duckdb.DuckDBPyConnection, path: Path, layout: CsvLayout) -> None:
+    """raw_csv from Python's csv module, record by record: the exact path for any CSV file that
+    DuckDB's reader cannot take as it is (see pipeline/ingest/duckdb_csv.py)."""
+    first = True
+    for chunk in csv_records(path, layout):
+        chunk = chunk.rename_columns([c.lower() for c in chunk.column_names])
+        if first:
+            con.register("first_chunk", chunk)
+            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM first_chunk LIMIT 0")
+            con.unregister("first_chunk")
+            first = False
+        _append_chunks(con, "raw_csv", [chunk])
+    if first:
+        raise InputFileError(path, message("header_only"))
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:
