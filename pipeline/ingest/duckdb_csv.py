@@ -39,25 +39,34 @@ def load_clean_csv(
     if text.count("\r") != text.count("\r\n"):
         return False  # a lone CR ends a line for the Python reader, not for the newline count
     lines_in_file = text.count("\n") + (0 if text.endswith("\n") else 1)
-    with _utf8_source(path, layout.encoding, text) as source:
+    # The strict read runs in a private in-memory database: a file it refuses must not abort
+    # the transaction the file is being ingested in.
+    with (
+        contextlib.closing(duckdb.connect()) as scratch,
+        _utf8_source(path, layout, text) as source,
+    ):
         try:
-            _read_fields(con, source, layout.delimiter, columns)
+            _read_fields(scratch, source, layout.delimiter, columns)
         except duckdb.Error:
             return False
-    spans = _record_spans(con, columns)
-    if len(spans) == 0 or 1 + int(spans.sum()) != lines_in_file:
-        con.execute("DROP TABLE IF EXISTS csv_fields")
-        return False
-    starts = 2 + np.concatenate(([0], np.cumsum(spans)[:-1]))
-    _write_raw_csv(con, _record_texts(text, starts, spans), starts, columns)
+        spans = _record_spans(scratch, columns)
+        if len(spans) == 0 or 1 + int(spans.sum()) != lines_in_file:
+            return False
+        starts = 2 + np.concatenate(([0], np.cumsum(spans)[:-1]))
+        records = _numbered_records(scratch, _record_texts(text, starts, spans), starts, columns)
+    con.register("clean_csv_records", records)
+    try:
+        con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM clean_csv_records")
+    finally:
+        con.unregister("clean_csv_records")
     return True
 
 
 @contextlib.contextmanager
-def _utf8_source(path: Path, encoding: str, text: str) -> Iterator[Path]:
+def _utf8_source(path: Path, layout: CsvLayout, text: str) -> Iterator[Path]:
     """The file itself when it is UTF-8, else a UTF-8 copy of its text (DuckDB reads no
     Windows-1252), removed afterwards."""
-    if encoding.lower() in _UTF8:
+    if layout.encoding.lower() in _UTF8:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="mailtrail-csv-") as folder:
@@ -104,28 +113,24 @@ def _record_texts(text: str, starts: np.ndarray, spans: np.ndarray) -> list[str]
     ]
 
 
-def _write_raw_csv(
-    con: duckdb.DuckDBPyConnection,
+def _numbered_records(
+    scratch: duckdb.DuckDBPyConnection,
     raws: list[str],
     starts: np.ndarray,
     columns: list[str],
-) -> None:
+) -> pa.Table:
+    """raw_csv's rows: each record's line, text and fields, in file order."""
     numbered = pa.table({"line": pa.array(starts, pa.int64()), "raw": pa.array(raws, pa.string())})
     # An empty field is '' for the Python reader; DuckDB reads an unquoted one as NULL.
     fields = ", ".join(f"COALESCE(f.{_ident(c)}, '') AS {_ident(c)}" for c in columns)
-    con.register("csv_numbered", numbered)
-    try:
-        con.execute(
-            f"""
-            CREATE TEMP TABLE raw_csv AS
-            SELECT n.line, n.raw, CAST({len(columns)} AS INTEGER) AS field_count, {fields}
-            FROM (SELECT * FROM csv_fields ORDER BY rowid) AS f
-            POSITIONAL JOIN csv_numbered AS n
-            """
-        )
-    finally:
-        con.unregister("csv_numbered")
-        con.execute("DROP TABLE IF EXISTS csv_fields")
+    scratch.register("csv_numbered", numbered)
+    return scratch.execute(
+        f"""
+        SELECT n.line, n.raw, CAST({len(columns)} AS INTEGER) AS field_count, {fields}
+        FROM (SELECT * FROM csv_fields ORDER BY rowid) AS f
+        POSITIONAL JOIN csv_numbered AS n
+        """
+    ).to_arrow_table()
 
 
 def _ident(name: str) -> str:
