@@ -109,34 +109,44 @@ def _load_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         "error_code VARCHAR, error_params VARCHAR)"
     )
     _append_chunks(con, "raw_json", json_records(path))
+    _type_json_values(con)
     _explain_invalid_json(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE raw_docs AS
-        WITH parsed AS (
-            SELECT line, raw, CAST(raw AS JSON) AS doc FROM raw_json
-            WHERE error_code IS NULL AND json_valid(raw)
-        ),
-        elements AS (
-            SELECT line, CAST(elem AS VARCHAR) AS raw, elem AS doc
-            FROM parsed, unnest(CAST(json_extract(doc, '$[*]') AS JSON[])) AS t(elem)
-            WHERE json_type(parsed.doc) = 'ARRAY'
-            UNION ALL
-            SELECT line, raw, doc FROM parsed WHERE json_type(doc) <> 'ARRAY'
-        )
-        SELECT * FROM elements
-        """
-    )
     insert_rejects(
         con,
         "raw_rejects",
         """
-        SELECT line, raw, {'code': 'not_an_object',
-                           'params': json_object('found', lower(json_type(doc)))} AS rejection
-        FROM raw_docs WHERE json_type(doc) <> 'OBJECT'
+        SELECT line, raw, {'code': 'not_an_object', 'params': json_object('found', lower(kind))}
+                          AS rejection
+        FROM raw_values WHERE kind <> 'OBJECT'
         """,
     )
-    con.execute("DELETE FROM raw_docs WHERE json_type(doc) <> 'OBJECT'")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_docs AS "
+        "SELECT line, raw, CAST(raw AS JSON) AS doc FROM raw_values WHERE kind = 'OBJECT'"
+    )
+
+
+def _type_json_values(con: duckdb.DuckDBPyConnection) -> None:
+    """raw_kinds: each record the reader kept with its JSON type (NULL when it is not JSON), and
+    raw_values: the records, an array's elements in its place, with their types.
+
+    DuckDB parses a JSON text again for every JSON function applied to it: the type is taken
+    once, by the one parse that also tells whether the text is JSON at all.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_kinds AS "
+        "SELECT line, raw, try(json_type(raw)) AS kind FROM raw_json WHERE error_code IS NULL"
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE raw_values AS
+        SELECT line, raw, kind FROM raw_kinds WHERE kind <> 'ARRAY'
+        UNION ALL
+        SELECT line, CAST(elem AS VARCHAR) AS raw, json_type(elem) AS kind
+        FROM raw_kinds, unnest(CAST(json_extract(raw, '$[*]') AS JSON[])) AS t(elem)
+        WHERE kind = 'ARRAY'
+        """
+    )
 
 
 def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
@@ -146,9 +156,7 @@ def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO raw_rejects SELECT line, raw, error, error_code, CAST(error_params AS JSON) "
         "FROM raw_json WHERE error_code IS NOT NULL"
     )
-    bad = con.execute(
-        "SELECT line, raw FROM raw_json WHERE error_code IS NULL AND NOT json_valid(raw)"
-    ).fetchall()
+    bad = con.execute("SELECT line, raw FROM raw_kinds WHERE kind IS NULL").fetchall()
     rows = []
     for line, raw in bad:
         try:
