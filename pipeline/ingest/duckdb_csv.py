@@ -124,7 +124,7 @@ def _numbered_records(
     # An empty field is '' for the Python reader; DuckDB reads an unquoted one as NULL.
     fields = ", ".join(f"COALESCE(f.{_ident(c)}, '') AS {_ident(c)}" for c in columns)
     scratch.register("csv_numbered", numbered)
-    return scratch.execute(
+    return scratch.sql(
         f"""
         SELECT n.line, n.raw, CAST({len(columns)} AS INTEGER) AS field_count, {fields}
         FROM (SELECT * FROM csv_fields ORDER BY rowid) AS f
