@@ -219,7 +219,7 @@ def _reject_conflicting_send_ids(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE stage_sends_unique AS
-        SELECT * FROM stage_sends
+        SELECT * EXCLUDE (raw) FROM stage_sends  -- the raw text is only for refusals, made above
         QUALIFY row_number() OVER (PARTITION BY send_id ORDER BY line) = 1
         """
     )
