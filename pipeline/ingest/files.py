@@ -1,6 +1,7 @@
 """Ingesting files into the store: the checklist every file goes through.
 
-    detect → read & stage → validate → merge → refresh statuses → record the run
+    detect → read & stage → validate → merge → note the touched mails → record the run
+    and once the batch's files are loaded: refresh the statuses of every touched mail
 
 Each file is one transaction: it is recorded as ingested only with everything it loaded, and a
 file refused as a whole changes nothing but the ingest history. All files of one call share one
