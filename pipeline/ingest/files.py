@@ -99,6 +99,8 @@ def ingest_file(
 def refresh_loaded_mails(writer: Writer, reports: list[FileReport]) -> list[FileReport]:
     """Refresh, in one transaction, every mail the files loaded since the last refresh touched;
     the reports (and their runs in ingest_runs) with how many mails changed status."""
+    if not any(r.run_id for r in reports):
+        return reports  # only duplicates and refusals: nothing was loaded, nothing to refresh
     con = writer.con
     con.execute("BEGIN TRANSACTION")
     try:
