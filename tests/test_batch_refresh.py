@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.ingest import files
 from pipeline.ingest.files import ingest_paths
 from pipeline.settings import Settings
 
@@ -94,17 +93,3 @@ def test_each_changed_mail_is_counted_once_on_the_last_file_that_touched_it(
     finally:
         con.close()
     assert recorded == [(Path(r.path).name, r.mails_changed) for r in reports]
-
-
-def test_a_folder_past_the_refresh_bound_is_refreshed_in_parts_with_the_same_mails(
-    tmp_path: Path, monkeypatch
-) -> None:
-    whole = Settings.from_env(environ={}, db_path=tmp_path / "whole.duckdb")
-    in_parts = Settings.from_env(environ={}, db_path=tmp_path / "parts.duckdb")
-    paths = write_inputs(tmp_path / "in")
-    ingest_paths(paths, whole)
-    monkeypatch.setattr(files, "REFRESH_EVERY_NOTED_MAILS", 1)  # a refresh after every file
-    reports = ingest_paths(paths, in_parts)
-    assert stored(in_parts.db_path) == stored(whole.db_path)
-    # Each file's own changes: S-1 and S-2 new, S-1 delivered, S-1 opened and m3 new.
-    assert [r.mails_changed for r in reports] == [2, 1, 0, 2]

@@ -22,13 +22,7 @@ import duckdb
 
 from pipeline.errors import InputFileError, PipelineError, StoreError
 from pipeline.i18n.messages import Message, message, notes
-from pipeline.ingest.merge import (
-    merge_events,
-    merge_sends,
-    note_touched_mails,
-    noted_mails,
-    refresh_noted_mails,
-)
+from pipeline.ingest.merge import merge_events, merge_sends, note_touched_mails, refresh_noted_mails
 from pipeline.ingest.runs import (
     FileReport,
     earlier_ingest_of,
@@ -48,11 +42,6 @@ from pipeline.store import Writer, open_writer
 log = logging.getLogger(__name__)
 
 Progress = Callable[[FileReport], None]
-
-# One refresh joins every mail noted since the last one: past this many notes (a mail per file
-# that touched it) a folder's files loaded so far are refreshed before the next file, so that
-# the refresh of a large folder stays bounded in memory.
-REFRESH_EVERY_NOTED_MAILS = 500_000
 
 
 def ingest_paths(
@@ -78,16 +67,12 @@ def ingest_paths(
     reports: list[FileReport] = []
     with open_writer(settings, on_wait=on_wait) as writer:
         install_macros(writer.con)
-        unrefreshed: list[FileReport] = []
         for path in files:
             report = load_file(writer, path, readers=readers)
-            unrefreshed.append(report)
+            reports.append(report)
             if on_file:
                 on_file(report)
-            if noted_mails(writer.con) >= REFRESH_EVERY_NOTED_MAILS:
-                reports += refresh_loaded_mails(writer, unrefreshed)
-                unrefreshed = []
-        return reports + refresh_loaded_mails(writer, unrefreshed)
+        return refresh_loaded_mails(writer, reports)
 
 
 def expand_paths(paths: Iterable[Path | str]) -> Iterator[Path]:

@@ -142,14 +142,6 @@ def note_touched_mails(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
     con.execute("INSERT INTO noted_sends SELECT ?, send_id FROM touched_sends", [run_id])
 
 
-def noted_mails(con: duckdb.DuckDBPyConnection) -> int:
-    """How many notes the next refresh has: one per mail (key or send) per file that touched it."""
-    _create_notes(con)
-    return _count(
-        con, "SELECT (SELECT count(*) FROM noted_keys) + (SELECT count(*) FROM noted_sends)"
-    )
-
-
 def refresh_noted_mails(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
     """Re-apply the status rules to every mail noted since the last refresh, in one pass, and
     store their rows anew (with their events' mail ids); then forget the notes.
