@@ -1,14 +1,18 @@
 """Ingesting files into the store: the checklist every file goes through.
 
-    detect → read & stage → validate → merge → refresh statuses → record the run
+    detect → read & stage → validate → merge → note the touched mails → record the run
+    and once the batch's files are loaded: refresh the statuses of every touched mail
 
 Each file is one transaction: it is recorded as ingested only with everything it loaded, and a
 file refused as a whole changes nothing but the ingest history. All files of one call share one
-writer session, published when the last file is done.
+writer session, published when the last file is done; the statuses of the mails they touched are
+refreshed once for the batch, after the last file and before the publish (readers only ever see
+published stores, so they never see a file loaded without its mails refreshed).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +23,7 @@ import duckdb
 from pipeline.errors import InputFileError, PipelineError, StoreError
 from pipeline.i18n.messages import Message, message, notes
 from pipeline.ingest.file_checks import is_directory, refusal_before_reading
-from pipeline.ingest.merge import merge_events, merge_sends, refresh_touched_mails
+from pipeline.ingest.merge import merge_events, merge_sends, note_touched_mails, refresh_noted_mails
 from pipeline.ingest.runs import (
     FileReport,
     earlier_ingest_of,
@@ -66,11 +70,11 @@ def ingest_paths(
     with open_writer(settings, on_wait=on_wait) as writer:
         install_macros(writer.con)
         for path in files:
-            report = ingest_file(writer, path, readers=readers)
+            report = load_file(writer, path, readers=readers)
             reports.append(report)
             if on_file:
                 on_file(report)
-    return reports
+        return refresh_loaded_mails(writer, reports)
 
 
 def expand_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
@@ -91,7 +95,45 @@ def expand_paths(paths: Iterable[Path | str]) -> Iterator[Path]:
 def ingest_file(
     writer: Writer, path: Path, *, readers: tuple[ReaderSpec, ...] = READERS
 ) -> FileReport:
-    """Ingest one file in its own transaction; never raises for a bad file, only reports it."""
+    """Ingest one file alone: load it, then refresh the mails it touched."""
+    (report,) = refresh_loaded_mails(writer, [load_file(writer, path, readers=readers)])
+    return report
+
+
+def refresh_loaded_mails(writer: Writer, reports: list[FileReport]) -> list[FileReport]:
+    """Refresh, in one transaction, every mail the files loaded since the last refresh touched;
+    the reports (and their runs in ingest_runs) with how many mails changed status."""
+    if not any(r.run_id for r in reports):
+        return reports  # only duplicates and refusals: nothing was loaded, nothing to refresh
+    con = writer.con
+    con.execute("BEGIN TRANSACTION")
+    try:
+        changed = refresh_noted_mails(con)
+        for run_id, count in changed.items():
+            con.execute(
+                "UPDATE ingest_runs_log SET mails_changed = ? WHERE run_id = ?", [count, run_id]
+            )
+        con.execute("COMMIT")
+    except duckdb.Error as e:
+        abort_transaction(con)  # a failed COMMIT has rolled back: its error is the one to tell
+        if is_disk_full(e):
+            raise disk_full_error(writer.settings.db_path, "refreshing the mails loaded") from e
+        log.exception("refreshing the mails of %d files failed", len(reports))
+        raise StoreError(f"the database refused the status refresh: {e}") from e
+    except BaseException:
+        abort_transaction(con)
+        raise
+    return [
+        dataclasses.replace(r, mails_changed=changed.get(r.run_id, 0)) if r.run_id else r
+        for r in reports
+    ]
+
+
+def load_file(
+    writer: Writer, path: Path, *, readers: tuple[ReaderSpec, ...] = READERS
+) -> FileReport:
+    """Load one file in its own transaction, noting the mails it touched for the next
+    `refresh_loaded_mails`; never raises for a bad file, only reports it."""
     con = writer.con
     writer.announce(path)
     started_at = dt.datetime.now(dt.UTC)
@@ -143,7 +185,7 @@ def _ingest_in_transaction(
             merged = merge_events(con, run_id, str(path))
         else:
             merged = merge_sends(con, run_id, str(path))
-        changed = refresh_touched_mails(con)
+        note_touched_mails(con, run_id)
         report = FileReport(
             path=str(path),
             status="completed",
@@ -153,7 +195,6 @@ def _ingest_in_transaction(
             records_duplicate=merged.duplicates,
             records_rejected=staged.records_rejected + merged.rejected_in_merge,
             unknown_events=staged.unknown_events,
-            mails_changed=changed,
             note=_summary_note(staged.unknown_events, merged.loaded, merged.duplicates),
             run_id=run_id,
         )
@@ -234,4 +275,6 @@ __all__ = [
     "expand_paths",
     "ingest_file",
     "ingest_paths",
+    "load_file",
+    "refresh_loaded_mails",
 ]

@@ -63,6 +63,9 @@ class IngestJob:
                 on_wait=self._waiting,
             )
             self.reports = tuple(reports)
+            # The batch's status refresh, after the last file, completes each report (mails
+            # changed): the progress list then shows the final reports too.
+            self.done = list(reports)
         except PipelineError as e:  # reported to the page, which says it in plain words
             log.warning("ingest failed (files: %d): %s", len(self.paths), e)
             self.error = e

@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from pipeline.errors import InputFileError
 from pipeline.i18n.messages import Message, message
+from pipeline.ingest.duckdb_csv import load_clean_csv
 from pipeline.ingest.limits import (
     ELEMENTS_COLUMNS,
     SHOWN_FIELDS,
@@ -35,7 +36,7 @@ from pipeline.ingest.validate import (
     validate_sends,
 )
 from pipeline.readers import EVENT_COLUMNS, SEND_COLUMNS, ReaderSpec
-from pipeline.readers.records import csv_layout, csv_records, json_records
+from pipeline.readers.records import CsvLayout, csv_columns, csv_layout, csv_records, json_records
 from pipeline.rules.sql_files import run_sql_file
 from pipeline.settings import InputLimits
 
@@ -130,44 +131,57 @@ def _load_json(con: duckdb.DuckDBPyConnection, path: Path, limits: InputLimits) 
         "error VARCHAR, error_code VARCHAR, error_params VARCHAR)"
     )
     _append_chunks(con, "raw_json", json_records(path, limits))
+    _type_json_values(con)
     _explain_invalid_json(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE raw_docs AS
-        WITH parsed AS (
-            SELECT line, element, raw, CAST(raw AS JSON) AS doc FROM raw_json
-            WHERE error_code IS NULL AND json_valid(raw)
-        ),
-        elements AS (
-            -- A JSON Lines line holding an array (a webhook batch): one record per element.
-            SELECT line, unnest(range(1, len(elems) + 1)) AS element,
-                   CAST(unnest(elems) AS VARCHAR) AS raw, unnest(elems) AS doc
-            FROM (SELECT line, CAST(json_extract(doc, '$[*]') AS JSON[]) AS elems
-                  FROM parsed WHERE json_type(doc) = 'ARRAY')
-            UNION ALL
-            SELECT line, element, raw, doc FROM parsed WHERE json_type(doc) <> 'ARRAY'
-        )
-        SELECT * FROM elements
-        """
-    )
     con.execute(
         """
         INSERT INTO raw_elements
         SELECT line, md5(raw), element FROM raw_json WHERE element IS NOT NULL
         UNION ALL  -- duplicates (a document's elements are in both) are one at lookup
-        SELECT line, md5(raw), element FROM raw_docs WHERE element IS NOT NULL
+        SELECT line, md5(raw), element FROM raw_values WHERE element IS NOT NULL
         """
     )
     insert_rejects(
         con,
         "raw_rejects",
         """
-        SELECT line, raw, {'code': 'not_an_object',
-                           'params': json_object('found', lower(json_type(doc)))} AS rejection
-        FROM raw_docs WHERE json_type(doc) <> 'OBJECT'
+        SELECT line, raw, {'code': 'not_an_object', 'params': json_object('found', lower(kind))}
+                          AS rejection
+        FROM raw_values WHERE kind <> 'OBJECT'
         """,
     )
-    con.execute("DELETE FROM raw_docs WHERE json_type(doc) <> 'OBJECT'")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_docs AS "
+        "SELECT line, element, raw, CAST(raw AS JSON) AS doc FROM raw_values WHERE kind = 'OBJECT'"
+    )
+
+
+def _type_json_values(con: duckdb.DuckDBPyConnection) -> None:
+    """raw_kinds: each record the reader kept with its JSON type (NULL when it is not JSON), and
+    raw_values: the records, an array's elements in its place (with their position), with their
+    types.
+
+    DuckDB parses a JSON text again for every JSON function applied to it: the type is taken
+    once, by the one parse that also tells whether the text is JSON at all.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE raw_kinds AS SELECT line, element, raw, "
+        "try(json_type(raw)) AS kind FROM raw_json WHERE error_code IS NULL"
+    )
+    # A JSON Lines line holding an array (a webhook batch): one record per element, numbered.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE raw_values AS
+        SELECT line, element, raw, kind FROM raw_kinds WHERE kind <> 'ARRAY'
+        UNION ALL
+        SELECT line, element, CAST(elem AS VARCHAR) AS raw, json_type(elem) AS kind
+        FROM (
+            SELECT line, unnest(range(1, len(elems) + 1)) AS element, unnest(elems) AS elem
+            FROM (SELECT line, CAST(json_extract(raw, '$[*]') AS JSON[]) AS elems
+                  FROM raw_kinds WHERE kind = 'ARRAY')
+        )
+        """
+    )
 
 
 def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
@@ -177,9 +191,7 @@ def _explain_invalid_json(con: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO raw_rejects SELECT line, raw, error, error_code, CAST(error_params AS JSON) "
         "FROM raw_json WHERE error_code IS NOT NULL"
     )
-    bad = con.execute(
-        "SELECT line, raw FROM raw_json WHERE error_code IS NULL AND NOT json_valid(raw)"
-    ).fetchall()
+    bad = con.execute("SELECT line, raw FROM raw_kinds WHERE kind IS NULL").fetchall()
     rows = []
     for line, raw in bad:
         why = _why_invalid_json(raw)
@@ -208,18 +220,11 @@ def _load_csv(
     _require_columns(path, spec, header)
     width = len(header)
     con.execute("DROP TABLE IF EXISTS raw_csv")
-    first = True
-    for chunk in csv_records(path, layout):
-        chunk = chunk.rename_columns([c.lower() for c in chunk.column_names])
-        if first:
-            con.register("first_chunk", chunk)
-            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM first_chunk LIMIT 0")
-            con.unregister("first_chunk")
-            first = False
-        _append_chunks(con, "raw_csv", [chunk])
-    if first:
-        raise InputFileError(path, message("header_only"))
-    _refuse_records_not_in_encoding(con)
+    columns = [name.lower() for name in csv_columns(layout)]
+    # DuckDB's reader only for a file with no line to refuse for its encoding.
+    if layout.bad_lines or not load_clean_csv(con, path, layout, columns):
+        _load_csv_records(con, path, layout)
+        _refuse_records_not_in_encoding(con)
     refuse_unreadable_rows(con, "raw_csv", limits)
     insert_rejects(
         con,
@@ -248,6 +253,22 @@ def _refuse_records_not_in_encoding(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM raw_csv WHERE error_code IS NOT NULL")
     con.execute("ALTER TABLE raw_csv DROP COLUMN error_code")
     con.execute("ALTER TABLE raw_csv DROP COLUMN error_params")
+
+
+def _load_csv_records(con: duckdb.DuckDBPyConnection, path: Path, layout: CsvLayout) -> None:
+    """raw_csv from Python's csv module, record by record: the exact path for any CSV file that
+    DuckDB's reader cannot take as it is (see pipeline/ingest/duckdb_csv.py)."""
+    first = True
+    for chunk in csv_records(path, layout):
+        chunk = chunk.rename_columns([c.lower() for c in chunk.column_names])
+        if first:
+            con.register("first_chunk", chunk)
+            con.execute("CREATE TEMP TABLE raw_csv AS SELECT * FROM first_chunk LIMIT 0")
+            con.unregister("first_chunk")
+            first = False
+        _append_chunks(con, "raw_csv", [chunk])
+    if first:
+        raise InputFileError(path, message("header_only"))
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path, spec: ReaderSpec) -> None:

@@ -24,7 +24,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from pipeline.errors import StoreError
-from pipeline.ingest.files import ingest_file
+from pipeline.ingest.files import load_file, refresh_loaded_mails
 from pipeline.ingest.runs import FileReport
 from pipeline.rules.sql_files import install_macros
 from pipeline.settings import Settings
@@ -165,17 +165,20 @@ def _ingest_batch(
     stop: threading.Event,
     on_report: Callable[[FileReport, Path], None] | None,
 ) -> None:
-    done: list[tuple[Path, FileReport]] = []
+    loaded: list[tuple[Path, FileReport]] = []
     with open_writer(settings) as writer:
         install_macros(writer.con)
         for path in ready:
             if stop.is_set():
                 break  # the file in hand is finished; the rest waits for the next start
-            report = ingest_file(writer, path)
-            if inbox.unchanged_since_ready(path):
-                done.append((path, report))
-            else:
-                log.warning("%s changed while it was being ingested; it will be read again", path)
+            loaded.append((path, load_file(writer, path)))
+        reports = refresh_loaded_mails(writer, [report for _, report in loaded])
+    done: list[tuple[Path, FileReport]] = []
+    for (path, _), report in zip(loaded, reports, strict=True):
+        if inbox.unchanged_since_ready(path):
+            done.append((path, report))
+        else:
+            log.warning("%s changed while it was being ingested; it will be read again", path)
     # Only once the store is published do files leave the inbox: a crash before this point
     # leaves them in place, and ingesting them again is harmless.
     for path, report in done:

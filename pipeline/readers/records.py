@@ -100,6 +100,11 @@ def csv_records(path: Path, layout: CsvLayout) -> Iterator[pa.Table]:
             yield _csv_table(batch, columns)
 
 
+def csv_columns(layout: CsvLayout) -> list[str]:
+    """The text columns csv_records gives a file: its header names, made unique and non-empty."""
+    return _unique_names(layout.header)
+
+
 def _csv_rows(reader: Iterator[list[str]], path: Path, lines: _LineRecorder) -> Iterator[list[str]]:
     """The reader's rows; a CSV the csv module cannot parse on refuses the file, naming the line."""
     try:
