@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -267,18 +268,25 @@ WELL_FORMED = st.fixed_dictionaries(
 )
 
 
+def folded(text: str) -> str:
+    """Lower case without accents, as the grid's text filters compare (DuckDB's strip_accents
+    drops the combining marks of the decomposed text)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def text_passes(cells: list, cond: dict) -> bool:
     kind = cond["type"]
     blank = all(c is None or c.strip(" ") == "" for c in cells)
     if kind in ("blank", "notBlank"):
         return blank if kind == "blank" else not blank
-    value = cond["filter"].lower()
+    value = folded(cond["filter"])
     tests = {
         "contains": lambda c: value in c, "notContains": lambda c: value in c,
         "equals": lambda c: c == value, "notEqual": lambda c: c == value,
         "startsWith": lambda c: c.startswith(value), "endsWith": lambda c: c.endswith(value),
     }  # fmt: skip
-    hit = any(c is not None and tests[kind](c.lower()) for c in cells)
+    hit = any(c is not None and tests[kind](folded(c)) for c in cells)
     return not hit if kind in ("notContains", "notEqual") else hit
 
 

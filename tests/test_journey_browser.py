@@ -179,7 +179,7 @@ def test_the_french_excel_csv_of_that_view_has_the_rows_shown_with_accents_intac
     page: Page, demo_store: DemoStore, journey: dict, tmp_path: Path
 ) -> None:
     path = download(page, "CSV pour Excel", tmp_path)
-    assert path.name == "mailtrail_undeliverable_2026-08-01_2026-08-31.csv"
+    assert path.name == "mailtrail_undeliverable_2026-08-01_2026-08-31_excel.csv"
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
@@ -192,8 +192,10 @@ def test_the_french_excel_csv_of_that_view_has_the_rows_shown_with_accents_intac
             [INCIDENT_MONTH],
         )
     )
-    assert {r["send_id"]: r["recipient_name"] or None for r in rows} == names
-    assert any(re.search(r"[éèêëàçôîïÉ]", r["recipient_name"]) for r in rows), "accents survive"
+    # in the page's language: French headers
+    found = {r["Identifiant d'envoi"]: r["Nom du destinataire"] or None for r in rows}
+    assert found == names
+    assert any(re.search(r"[éèêëàçôîïÉ]", r["Nom du destinataire"]) for r in rows), "accents"
 
 
 def test_the_session_with_most_failures_offers_a_proof_listing_every_learner(

@@ -12,7 +12,9 @@ import pytest
 
 from pipeline.errors import StoreError
 from pipeline.ingest.merge import merge_events
+from pipeline.ingest.validate import REJECTS_COLUMNS
 from pipeline.readers.sendlog import _KINDS
+from pipeline.rules.sql_files import install_macros
 from pipeline.rules.statuses import BOUNCE_CATEGORIES, EVENTS, RECIPIENT_KINDS, STATUS_KEYS
 from pipeline.store import SCHEMA_VERSION, migrate, schema_version
 from pipeline.store.schema import MIGRATIONS, _read_sql
@@ -73,6 +75,8 @@ def test_store_refuses_a_status_outside_the_vocabulary(tmp_path: Path) -> None:
 
 def test_merging_an_event_outside_the_vocabulary_fails_and_rolls_back(tmp_path: Path) -> None:
     con = _store(tmp_path / "store.duckdb")
+    install_macros(con)  # as every ingest does before it merges, with its stage's rejects
+    con.execute(f"CREATE TEMP TABLE stage_rejects ({REJECTS_COLUMNS})")
     con.execute(
         """
         CREATE TEMP TABLE stage_events AS
@@ -84,7 +88,7 @@ def test_merging_an_event_outside_the_vocabulary_fails_and_rolls_back(tmp_path: 
                NULL::VARCHAR AS enhanced_code, NULL::VARCHAR AS provider_class,
                NULL::VARCHAR AS bounce_category, NULL::VARCHAR AS subject,
                NULL::VARCHAR AS sender_email, NULL::VARCHAR AS url,
-               NULL::VARCHAR AS provider_event_id, 1 AS line
+               NULL::VARCHAR AS provider_event_id, 1 AS line, '{}' AS raw
         """
     )
     con.execute("BEGIN TRANSACTION")
